@@ -1,0 +1,3 @@
+//! Building blocks shared by several pages.
+
+pub mod layout;

@@ -1,0 +1,168 @@
+//! Configuration in one place: every variable of API.md's Configuration
+//! section is read here (the environment, and `.env` if present), parsed into
+//! a typed value and validated at start. Nothing else in Gatehouse reads the
+//! environment.
+//!
+//! A bad value stops the server with a one-line message naming the variable.
+//! In development, missing secrets are generated once and kept in the data
+//! folder (see [`dev_secrets`]); in production they must be supplied.
+
+mod dev_secrets;
+mod parse;
+mod secrets;
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use ipnet::IpNet;
+use secrecy::{SecretBox, SecretString};
+
+pub use parse::ConfigError;
+use parse::Vars;
+
+/// `ENVIRONMENT`: development is forgiving (generated secrets, readable
+/// logs); production refuses anything unsafe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Where the compiled site (wasm, js, css, assets) is served from. cargo-leptos
+/// sets these variables when it runs the server; the defaults match its layout.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    pub output_name: String,
+    pub site_root: String,
+    pub pkg_dir: String,
+    pub reload_port: u32,
+}
+
+/// The validated configuration. Secrets are wrapped so `Debug` cannot print them.
+#[derive(Debug)]
+pub struct Config {
+    pub environment: Environment,
+    pub debug: bool,
+    pub site_addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: SecretString,
+    pub jwt_secret: SecretString,
+    pub encryption_key: SecretBox<[u8; 32]>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub reset_token_ttl: Duration,
+    pub max_login_attempts: u32,
+    pub lockout_duration: Duration,
+    pub totp_issuer: String,
+    pub backup_codes_count: u32,
+    pub backup_code_length: u32,
+    pub rate_limit_per_minute: u32,
+    pub trusted_proxies: Vec<IpNet>,
+    pub cors_origins: Vec<String>,
+    pub site: SiteConfig,
+    /// Things worth telling the operator once logging is up (e.g. that a
+    /// development secret was generated). Never contains a secret.
+    pub warnings: Vec<String>,
+}
+
+const MINUTE: u64 = 60;
+const HOUR: u64 = 60 * MINUTE;
+const DAY: u64 = 24 * HOUR;
+
+impl Config {
+    /// Reads `.env` (if present) and the process environment; variables
+    /// already set in the environment win over `.env`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(error) if error.not_found() => {}
+            Err(error) => return Err(ConfigError::new(".env", format!("cannot be read: {error}"))),
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any variable source; tests pass a map.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let vars = Vars::new(&lookup);
+        let mut warnings = Vec::new();
+
+        let environment = vars.environment("ENVIRONMENT")?;
+        let production = environment == Environment::Production;
+        let data_dir = PathBuf::from(vars.string("DATA_DIR").unwrap_or_else(|| "data".into()));
+
+        let database_url = match vars.string("DATABASE_URL") {
+            Some(url) => parse::database_url("DATABASE_URL", &url)?,
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("gatehouse.db").display()
+            ),
+        };
+
+        let (jwt_secret, encryption_key) =
+            secrets::load(&vars, environment, &data_dir, &mut warnings)?;
+
+        Ok(Self {
+            environment,
+            debug: vars.boolean("DEBUG", false)?,
+            site_addr: vars.socket_addr("LEPTOS_SITE_ADDR", "127.0.0.1:3000")?,
+            database_url: SecretString::from(database_url),
+            jwt_secret,
+            encryption_key,
+            access_token_ttl: Duration::from_secs(
+                MINUTE * vars.number("ACCESS_TOKEN_EXPIRE_MINUTES", 15, 1..=1440)?,
+            ),
+            refresh_token_ttl: Duration::from_secs(
+                DAY * vars.number("REFRESH_TOKEN_EXPIRE_DAYS", 7, 1..=365)?,
+            ),
+            reset_token_ttl: Duration::from_secs(
+                HOUR * vars.number("RESET_TOKEN_EXPIRE_HOURS", 1, 1..=72)?,
+            ),
+            max_login_attempts: vars.number("MAX_LOGIN_ATTEMPTS", 5, 1..=100)? as u32,
+            lockout_duration: Duration::from_secs(
+                MINUTE * vars.number("LOCKOUT_DURATION_MINUTES", 30, 1..=7 * 24 * 60)?,
+            ),
+            totp_issuer: vars.totp_issuer("TOTP_ISSUER_NAME", "GLAD Labs")?,
+            backup_codes_count: vars.number("BACKUP_CODES_COUNT", 10, 1..=50)? as u32,
+            backup_code_length: vars.number("BACKUP_CODE_LENGTH", 8, 6..=32)? as u32,
+            rate_limit_per_minute: vars.number("RATE_LIMIT_PER_MINUTE", 60, 1..=1_000_000)? as u32,
+            trusted_proxies: vars.ip_nets("TRUSTED_PROXIES")?,
+            cors_origins: vars.origins(
+                "CORS_ORIGINS",
+                "http://localhost:3000,http://localhost:3001",
+            )?,
+            site: SiteConfig {
+                output_name: vars
+                    .string("LEPTOS_OUTPUT_NAME")
+                    .unwrap_or_else(|| "gatehouse".into()),
+                site_root: vars
+                    .string("LEPTOS_SITE_ROOT")
+                    .unwrap_or_else(|| "target/site".into()),
+                pkg_dir: vars
+                    .string("LEPTOS_SITE_PKG_DIR")
+                    .unwrap_or_else(|| "pkg".into()),
+                reload_port: vars.number("LEPTOS_RELOAD_PORT", 3001, 1..=65535)? as u32,
+            },
+            data_dir,
+            warnings: if production {
+                warnings
+            } else {
+                warnings
+                    .into_iter()
+                    .chain(std::iter::once(
+                        "ENVIRONMENT is development: never expose this server to the internet"
+                            .to_string(),
+                    ))
+                    .collect()
+            },
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    /// Whether `DATABASE_URL` names a SQLite database (the embedded default).
+    pub fn is_sqlite(&self) -> bool {
+        use secrecy::ExposeSecret;
+        self.database_url.expose_secret().starts_with("sqlite:")
+    }
+}

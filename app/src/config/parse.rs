@@ -1,0 +1,180 @@
+//! Typed readers for configuration variables. Each error names its variable
+//! and says what a valid value looks like, on one line. Values are echoed back
+//! only for non-secret variables.
+
+use std::{net::SocketAddr, ops::RangeInclusive, str::FromStr};
+
+use ipnet::IpNet;
+
+use super::Environment;
+
+/// A configuration problem: which variable, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}: {reason}")]
+pub struct ConfigError {
+    pub variable: String,
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub fn new(variable: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            variable: variable.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A variable source. Empty or blank values count as unset.
+pub(super) struct Vars<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl<'a> Vars<'a> {
+    pub fn new(lookup: &'a dyn Fn(&str) -> Option<String>) -> Self {
+        Self { lookup }
+    }
+
+    pub fn string(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+            .map(|value| value.trim().to_string())
+            .filter(|value| !value.is_empty())
+    }
+
+    pub fn environment(&self, name: &str) -> Result<Environment, ConfigError> {
+        match self.string(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("development") | Some("dev") => Ok(Environment::Development),
+            Some("production") | Some("prod") => Ok(Environment::Production),
+            Some(other) => Err(ConfigError::new(
+                name,
+                format!("must be `development` or `production`, got {other:?}"),
+            )),
+        }
+    }
+
+    pub fn boolean(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
+        match self.string(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None => Ok(default),
+            Some("1" | "true" | "yes" | "on") => Ok(true),
+            Some("0" | "false" | "no" | "off") => Ok(false),
+            Some(other) => Err(ConfigError::new(
+                name,
+                format!("must be true or false, got {other:?}"),
+            )),
+        }
+    }
+
+    pub fn number(
+        &self,
+        name: &str,
+        default: u64,
+        range: RangeInclusive<u64>,
+    ) -> Result<u64, ConfigError> {
+        let Some(raw) = self.string(name) else {
+            return Ok(default);
+        };
+        let invalid = || {
+            ConfigError::new(
+                name,
+                format!(
+                    "must be a whole number from {} to {}, got {raw:?}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        };
+        let value = raw.parse::<u64>().map_err(|_| invalid())?;
+        if range.contains(&value) {
+            Ok(value)
+        } else {
+            Err(invalid())
+        }
+    }
+
+    pub fn socket_addr(&self, name: &str, default: &str) -> Result<SocketAddr, ConfigError> {
+        let raw = self.string(name).unwrap_or_else(|| default.to_string());
+        SocketAddr::from_str(&raw).map_err(|_| {
+            ConfigError::new(
+                name,
+                format!("must be an address and port such as 127.0.0.1:3000, got {raw:?}"),
+            )
+        })
+    }
+
+    /// The issuer appears in the `otpauth://` label before a `:`, so it may
+    /// not contain one.
+    pub fn totp_issuer(&self, name: &str, default: &str) -> Result<String, ConfigError> {
+        let issuer = self.string(name).unwrap_or_else(|| default.to_string());
+        if issuer.contains(':') || issuer.chars().count() > 64 {
+            return Err(ConfigError::new(
+                name,
+                "must be at most 64 characters and contain no ':'",
+            ));
+        }
+        Ok(issuer)
+    }
+
+    /// A comma-separated list of IP addresses or CIDR networks.
+    pub fn ip_nets(&self, name: &str) -> Result<Vec<IpNet>, ConfigError> {
+        let Some(raw) = self.string(name) else {
+            return Ok(Vec::new());
+        };
+        raw.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                item.parse::<IpNet>()
+                    .or_else(|_| item.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        ConfigError::new(
+                            name,
+                            format!("{item:?} is not an IP address or CIDR network"),
+                        )
+                    })
+            })
+            .collect()
+    }
+
+    /// A comma-separated list of exact origins (`scheme://host[:port]`). A
+    /// wildcard is refused: credentials must never be shared with any origin.
+    pub fn origins(&self, name: &str, default: &str) -> Result<Vec<String>, ConfigError> {
+        let raw = self.string(name).unwrap_or_else(|| default.to_string());
+        raw.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                let invalid = || {
+                    ConfigError::new(
+                        name,
+                        format!("{item:?} is not an origin such as https://app.example.com"),
+                    )
+                };
+                let url = url::Url::parse(item).map_err(|_| invalid())?;
+                let is_bare_origin = matches!(url.scheme(), "http" | "https")
+                    && url.host().is_some()
+                    && url.path() == "/"
+                    && url.query().is_none()
+                    && url.fragment().is_none()
+                    && url.username().is_empty();
+                if !is_bare_origin {
+                    return Err(invalid());
+                }
+                Ok(url.origin().ascii_serialization())
+            })
+            .collect()
+    }
+}
+
+/// Only the two supported databases; the URL itself is never echoed because
+/// it may hold a password.
+pub(super) fn database_url(name: &str, url: &str) -> Result<String, ConfigError> {
+    let supported = ["sqlite:", "postgres://", "postgresql://"];
+    if supported.iter().any(|prefix| url.starts_with(prefix)) {
+        Ok(url.to_string())
+    } else {
+        Err(ConfigError::new(
+            name,
+            "must start with sqlite:, postgres:// or postgresql://",
+        ))
+    }
+}

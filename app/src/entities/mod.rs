@@ -1,0 +1,11 @@
+//! SeaORM entities, one per table of `migration/`. Plain data: the rules that
+//! govern them live in the service layer (`crate::auth`).
+
+pub mod audit_log;
+pub mod backup_codes;
+pub mod password_history;
+pub mod role_permissions;
+pub mod sessions;
+pub mod two_factor_challenges;
+pub mod user_roles;
+pub mod users;

@@ -1,0 +1,18 @@
+//! Gatehouse's pages, server functions and the types both sides share.
+//!
+//! With the `ssr` feature (the server build) this crate also holds what the
+//! server alone may know: configuration, the database connection and, in later
+//! layers, the service. None of it is compiled into the wasm.
+
+pub mod components;
+pub mod pages;
+mod root;
+
+pub use root::{shell, App};
+
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod entities;

@@ -1,0 +1,62 @@
+//! The HTML shell and the root component with the route table.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::layout::{SiteFooter, SiteHeader};
+use crate::pages::{home::HomePage, not_found::NotFound};
+
+/// The document around every server-rendered page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    // Effects run only in the browser, after hydration: mark the document so
+    // styles (and the browser tests) can tell a hydrated page from a plain one.
+    Effect::new(|| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Gatehouse".to_string() } else { format!("{page} · Gatehouse") }
+        }/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <SiteHeader/>
+            <main id="main" class="site-main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage/>
+                </Routes>
+            </main>
+            <SiteFooter/>
+        </Router>
+    }
+}

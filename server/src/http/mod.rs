@@ -1,0 +1,33 @@
+//! The HTTP edge: routes, middleware and the problem+json error format.
+
+pub mod middleware;
+pub mod ops;
+pub mod problem;
+
+use app::{shell, App};
+use axum::{routing::get, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+use crate::state::AppState;
+
+/// The whole application: operational endpoints, the Leptos pages and static
+/// files, wrapped in the middleware every request goes through.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    let context_state = state.clone();
+
+    let router = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.db.clone()),
+            move || shell(leptos_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state);
+    middleware::wrap(router)
+}

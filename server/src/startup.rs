@@ -1,0 +1,96 @@
+//! Building and running the application.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use app::config::Config;
+use leptos::config::{Env, LeptosOptions};
+use tokio::net::TcpListener;
+
+use crate::{http, state::AppState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A bound, ready-to-serve application.
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to the database, brings its schema up to date and binds the
+    /// listener (port 0 picks a free port, as the tests do).
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let db = app::db::connect(&config).await?;
+        app::db::migrate(&db).await?;
+
+        let listener = TcpListener::bind(config.site_addr)
+            .await
+            .map_err(|source| StartupError::Bind {
+                address: config.site_addr,
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            address: config.site_addr,
+            source,
+        })?;
+
+        let leptos_options = leptos_options(&config, address);
+        let state = AppState {
+            config: Arc::new(config),
+            db,
+            leptos_options,
+        };
+        Ok(Self {
+            listener,
+            address,
+            state,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let router = http::router(self.state);
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+fn leptos_options(config: &Config, address: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(config.site.output_name.clone())
+        .site_root(config.site.site_root.clone())
+        .site_pkg_dir(config.site.pkg_dir.clone())
+        .site_addr(address)
+        .reload_port(config.site.reload_port)
+        .env(if config.is_production() {
+            Env::PROD
+        } else {
+            Env::DEV
+        })
+        .build()
+}

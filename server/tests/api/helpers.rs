@@ -1,0 +1,162 @@
+//! `TestApp::spawn` starts the application on a fresh database and returns a
+//! handle with an HTTP client; `backend_tests!` runs a scenario once on
+//! SQLite and once on PostgreSQL.
+
+use std::collections::HashMap;
+
+use app::config::Config;
+use base64::Engine;
+use rand::RngCore;
+use sea_orm::{ConnectionTrait, Database};
+use server::{startup::Application, state::AppState};
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    _data_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// `None` only when PostgreSQL is unreachable and not required (the
+    /// check script requires it, so CI never skips).
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like `spawn`, after `adjust` has changed the configuration variables.
+    pub async fn spawn_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut HashMap<String, String>),
+    ) -> Option<Self> {
+        let data_dir = tempfile::tempdir().expect("temporary directory");
+        let database_url = match backend {
+            Backend::Sqlite => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.path().join("gatehouse.db").display()
+            ),
+            Backend::Postgres => fresh_postgres_database().await?,
+        };
+        let mut vars = base_vars(data_dir.path());
+        vars.insert("DATABASE_URL".into(), database_url);
+        adjust(&mut vars);
+        let config =
+            Config::from_lookup(|name| vars.get(name).cloned()).expect("valid test config");
+
+        let application = Application::build(config)
+            .await
+            .expect("application starts");
+        let address = format!("http://{}", application.address());
+        let state = application.state().clone();
+        tokio::spawn(application.run_until_stopped(std::future::pending()));
+
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client");
+        Some(Self {
+            address,
+            client,
+            state,
+            _data_dir: data_dir,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+}
+
+/// Configuration every test starts from: development, strong random secrets,
+/// a random port.
+pub fn base_vars(data_dir: &std::path::Path) -> HashMap<String, String> {
+    HashMap::from([
+        ("ENVIRONMENT".into(), "development".into()),
+        ("DATA_DIR".into(), data_dir.display().to_string()),
+        ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
+        ("JWT_SECRET_KEY".into(), random_secret(48)),
+        ("DATABASE_ENCRYPTION_KEY".into(), random_secret(32)),
+    ])
+}
+
+pub fn random_secret(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buffer);
+    base64::engine::general_purpose::STANDARD.encode(buffer)
+}
+
+/// The server to create test databases on; `GATEHOUSE_TEST_POSTGRES_URL`
+/// overrides it (without a database name).
+fn postgres_server_url() -> String {
+    std::env::var("GATEHOUSE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+fn postgres_required() -> bool {
+    std::env::var("GATEHOUSE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+async fn fresh_postgres_database() -> Option<String> {
+    let server = postgres_server_url();
+    let admin = match Database::connect(format!("{server}/postgres")).await {
+        Ok(admin) => admin,
+        Err(error) if !postgres_required() => {
+            eprintln!("PostgreSQL not reachable at {server} ({error}); skipping this test");
+            return None;
+        }
+        Err(error) => panic!("PostgreSQL is required but not reachable at {server}: {error}"),
+    };
+    let name = format!("gatehouse_test_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create test database");
+    let _ = admin.close().await;
+    Some(format!("{server}/{name}"))
+}
+
+/// Runs each listed scenario (`async fn name(app: TestApp)`) on SQLite and on
+/// PostgreSQL, as `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite)
+                        .await
+                        .expect("SQLite is always available");
+                    super::$name(app).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(app) =
+                        $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await
+                    {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}
