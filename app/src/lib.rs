@@ -7,9 +7,12 @@
 pub mod components;
 pub mod pages;
 mod root;
+pub mod types;
 
 pub use root::{shell, App};
 
+#[cfg(feature = "ssr")]
+pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]

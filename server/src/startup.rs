@@ -2,7 +2,13 @@
 
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
-use app::config::Config;
+use app::{
+    auth::{
+        clock::{Clock, SystemClock},
+        AuthService,
+    },
+    config::Config,
+};
 use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
 
@@ -30,6 +36,14 @@ impl Application {
     /// Connects to the database, brings its schema up to date and binds the
     /// listener (port 0 picks a free port, as the tests do).
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Like `build`, with a clock of the caller's choosing (tests move it).
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartupError> {
         let db = app::db::connect(&config).await?;
         app::db::migrate(&db).await?;
 
@@ -45,8 +59,10 @@ impl Application {
         })?;
 
         let leptos_options = leptos_options(&config, address);
+        let config = Arc::new(config);
         let state = AppState {
-            config: Arc::new(config),
+            auth: AuthService::new(db.clone(), config.clone(), clock),
+            config,
             db,
             leptos_options,
         };
@@ -70,6 +86,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        tokio::spawn(housekeeping(self.state.auth.clone()));
         let router = http::router(self.state);
         axum::serve(
             self.listener,
@@ -93,4 +110,16 @@ fn leptos_options(config: &Config, address: SocketAddr) -> LeptosOptions {
             Env::DEV
         })
         .build()
+}
+
+/// Removes expired sessions and idle rate-limit entries now and then. Every
+/// node runs it; the deletes are idempotent.
+async fn housekeeping(auth: AuthService) {
+    let mut interval = tokio::time::interval(AuthService::HOUSEKEEPING_INTERVAL);
+    loop {
+        interval.tick().await;
+        if let Err(error) = auth.housekeeping().await {
+            tracing::warn!(%error, "housekeeping failed; will retry");
+        }
+    }
 }

@@ -1,8 +1,9 @@
-//! What every handler can reach: configuration, the database, Leptos options.
+//! What every handler can reach: the service, configuration, the database,
+//! Leptos options.
 
 use std::sync::Arc;
 
-use app::config::Config;
+use app::{auth::AuthService, config::Config};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sea_orm::DatabaseConnection;
@@ -10,6 +11,7 @@ use sea_orm::DatabaseConnection;
 /// Cheap to clone: everything inside is shared.
 #[derive(Clone)]
 pub struct AppState {
+    pub auth: AuthService,
     pub config: Arc<Config>,
     pub db: DatabaseConnection,
     pub leptos_options: LeptosOptions,

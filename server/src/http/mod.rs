@@ -1,5 +1,6 @@
 //! The HTTP edge: routes, middleware and the problem+json error format.
 
+pub mod api;
 pub mod middleware;
 pub mod ops;
 pub mod problem;
@@ -21,10 +22,11 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .merge(api::router(&state))
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.db.clone()),
+            move || provide_context(context_state.auth.clone()),
             move || shell(leptos_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

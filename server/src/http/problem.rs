@@ -1,6 +1,7 @@
 //! RFC 9457 problem details: every error the HTTP edge returns has this shape,
 //! `Content-Type: application/problem+json`, and a stable snake_case `code`.
 
+use app::auth::FieldError;
 use axum::{
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
@@ -19,6 +20,9 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     pub code: &'static str,
+    /// The failed input rules, for validation errors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
 }
 
 impl Problem {
@@ -29,7 +33,13 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             code,
+            errors: Vec::new(),
         }
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use app::config::Config;
+use app::{auth::clock::ManualClock, config::Config};
 use base64::Engine;
 use rand::RngCore;
 use sea_orm::{ConnectionTrait, Database};
@@ -21,6 +21,10 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub state: AppState,
+    /// The application's clock; tests move it instead of sleeping.
+    pub clock: ManualClock,
+    /// The configuration variables the application was started with.
+    pub vars: HashMap<String, String>,
     _data_dir: tempfile::TempDir,
 }
 
@@ -36,6 +40,9 @@ impl TestApp {
         backend: Backend,
         adjust: impl FnOnce(&mut HashMap<String, String>),
     ) -> Option<Self> {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+        }
         let data_dir = tempfile::tempdir().expect("temporary directory");
         let database_url = match backend {
             Backend::Sqlite => format!(
@@ -50,7 +57,8 @@ impl TestApp {
         let config =
             Config::from_lookup(|name| vars.get(name).cloned()).expect("valid test config");
 
-        let application = Application::build(config)
+        let clock = ManualClock::new(chrono::Utc::now());
+        let application = Application::build_with_clock(config, std::sync::Arc::new(clock.clone()))
             .await
             .expect("application starts");
         let address = format!("http://{}", application.address());
@@ -65,6 +73,8 @@ impl TestApp {
             address,
             client,
             state,
+            clock,
+            vars,
             _data_dir: data_dir,
         })
     }
@@ -80,6 +90,101 @@ impl TestApp {
             .await
             .expect("request sent")
     }
+
+    pub async fn get_authed(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        token: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn register(&self, email: &str, username: &str, password: &str) -> reqwest::Response {
+        let body =
+            serde_json::json!({ "email": email, "username": username, "password": password });
+        self.post_json("/api/auth/register", &body, None).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        let body =
+            serde_json::json!({ "email": email, "password": password, "device_name": "test" });
+        self.post_json("/api/auth/login", &body, None).await
+    }
+
+    /// Registers `name` (email `name@example.com`) with `PASSWORD`, signs in
+    /// and returns the token pair.
+    pub async fn signed_up(&self, name: &str) -> Tokens {
+        let email = format!("{name}@example.com");
+        let response = self.register(&email, name, PASSWORD).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        self.signed_in(&email, PASSWORD).await
+    }
+
+    pub async fn signed_in(&self, email: &str, password: &str) -> Tokens {
+        let response = self.login(email, password).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        response.json().await.unwrap()
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
+        let body = serde_json::json!({ "refresh_token": refresh_token });
+        self.post_json("/api/auth/refresh", &body, None).await
+    }
+
+    /// One row count from the application's database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = &self.state.db;
+        let row = db
+            .query_one(Statement::from_string(
+                db.get_database_backend(),
+                sql.to_string(),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0)
+            .or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from))
+            .unwrap()
+    }
+}
+
+/// A password that meets the policy for any test user.
+pub const PASSWORD: &str = "Violet-Harbor-Lamp-42";
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub token_type: String,
+    pub expires_in: u64,
+}
+
+/// A problem+json body, checked for its shape.
+pub async fn problem(response: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(response.status(), status, "expected {status} {code}");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    body
 }
 
 /// Configuration every test starts from: development, strong random secrets,

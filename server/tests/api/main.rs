@@ -4,7 +4,11 @@
 
 mod helpers;
 
+mod auth_accounts;
+mod auth_sessions;
+mod auth_tokens;
 mod config_startup;
 mod health;
 mod migrations;
 mod pages;
+mod rate_limits;

@@ -1,0 +1,115 @@
+//! The one error type of the service layer. Each transport maps it once: the
+//! JSON API to problem+json (`server/src/http/api/error.rs`), the pages to
+//! their own error type. Variants carry what a client may be told, never a
+//! secret, and never whether an unknown account exists.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sea_orm::DbErr;
+
+/// One failed input rule: which field, a stable code, and a sentence a person
+/// can act on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Unknown email or wrong password: deliberately indistinguishable.
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    #[error("account locked until {until}")]
+    AccountLocked {
+        until: DateTime<Utc>,
+        retry_after: Duration,
+    },
+    #[error("account disabled")]
+    AccountDisabled,
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("password does not meet the policy")]
+    WeakPassword(Vec<FieldError>),
+    #[error("new password and confirmation differ")]
+    PasswordMismatch,
+    #[error("password was used recently")]
+    PasswordReused,
+    #[error("email already registered")]
+    EmailTaken,
+    #[error("username already taken")]
+    UsernameTaken,
+    /// No credentials were presented.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// A token was presented but is malformed, expired, revoked or of the
+    /// wrong type.
+    #[error("invalid or expired token")]
+    InvalidToken,
+    #[error("permission denied")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("too many requests")]
+    RateLimited { retry_after: Duration },
+    #[error("the database is unavailable")]
+    DatabaseUnavailable,
+    /// Anything unexpected. The message is for the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AuthError {
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        Self::Internal(error.to_string())
+    }
+
+    /// The account is locked until `until`, as seen at `now`.
+    pub fn locked(until: DateTime<Utc>, now: DateTime<Utc>) -> Self {
+        let seconds = (until - now).num_seconds().max(1).unsigned_abs();
+        Self::AccountLocked {
+            until,
+            retry_after: Duration::from_secs(seconds),
+        }
+    }
+
+    /// Seconds a client should wait before retrying, for 429 answers.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::AccountLocked { retry_after, .. } | Self::RateLimited { retry_after } => {
+                Some(retry_after.as_secs().max(1))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<DbErr> for AuthError {
+    fn from(error: DbErr) -> Self {
+        match error {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Self::DatabaseUnavailable,
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<sea_orm::TransactionError<AuthError>> for AuthError {
+    fn from(error: sea_orm::TransactionError<AuthError>) -> Self {
+        match error {
+            sea_orm::TransactionError::Connection(error) => error.into(),
+            sea_orm::TransactionError::Transaction(error) => error,
+        }
+    }
+}

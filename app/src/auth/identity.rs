@@ -1,0 +1,130 @@
+//! Parsed identity values: once an `Email` or `Username` exists, it is valid
+//! and carries its normalised form (trimmed, lower-case) for lookups.
+
+use validator::ValidateEmail;
+
+use super::error::FieldError;
+
+const MAX_EMAIL_CHARS: usize = 254;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    display: String,
+    normalized: String,
+}
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let display = raw.trim().to_string();
+        if display.chars().count() > MAX_EMAIL_CHARS
+            || display.chars().any(char::is_control)
+            || !display.validate_email()
+        {
+            return Err(FieldError::new(
+                "email",
+                "invalid_email",
+                "Enter an email address such as name@example.com.",
+            ));
+        }
+        Ok(Self {
+            normalized: display.to_lowercase(),
+            display,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.display
+    }
+
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+
+    /// The part before the `@`, lower-cased: a password may not contain it.
+    pub fn local_part(&self) -> &str {
+        self.normalized
+            .rsplit_once('@')
+            .map_or(&self.normalized, |(local, _)| local)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username {
+    display: String,
+    normalized: String,
+}
+
+impl Username {
+    /// 3–32 of `[A-Za-z0-9_.-]` (API.md).
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let display = raw.trim().to_string();
+        let valid_chars = display
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if !(3..=32).contains(&display.len()) || !valid_chars {
+            return Err(FieldError::new(
+                "username",
+                "invalid_username",
+                "Use 3 to 32 letters, digits, dots, dashes or underscores.",
+            ));
+        }
+        Ok(Self {
+            normalized: display.to_ascii_lowercase(),
+            display,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.display
+    }
+
+    pub fn normalized(&self) -> &str {
+        &self.normalized
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_normalised() {
+        let email = Email::parse("  Alice.Smith@Example.COM ").unwrap();
+        assert_eq!(email.as_str(), "Alice.Smith@Example.COM");
+        assert_eq!(email.normalized(), "alice.smith@example.com");
+        assert_eq!(email.local_part(), "alice.smith");
+    }
+
+    #[test]
+    fn bad_emails_are_refused() {
+        for raw in [
+            "",
+            "no-at-sign",
+            "a@",
+            "@b.c",
+            "a@b@c",
+            "x\u{0}@example.com",
+        ] {
+            assert!(Email::parse(raw).is_err(), "{raw:?}");
+        }
+        assert!(Email::parse(&format!("{}@example.com", "a".repeat(300))).is_err());
+    }
+
+    #[test]
+    fn usernames_follow_the_contract() {
+        assert_eq!(
+            Username::parse("Bob_1.x-y").unwrap().normalized(),
+            "bob_1.x-y"
+        );
+        for raw in [
+            "ab",
+            &"a".repeat(33),
+            "has space",
+            "ünïcode",
+            "semi;colon",
+            "' OR 1=1 --",
+        ] {
+            assert!(Username::parse(raw).is_err(), "{raw:?}");
+        }
+    }
+}

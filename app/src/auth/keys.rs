@@ -1,0 +1,42 @@
+//! Key material, derived once at start from the two configured master
+//! secrets with HKDF-SHA-256 and a distinct label per purpose, so one
+//! purpose's key never doubles as another's.
+
+use hkdf::Hkdf;
+use jsonwebtoken::{DecodingKey, EncodingKey};
+use secrecy::{ExposeSecret, SecretBox};
+use sha2::Sha256;
+
+use crate::config::Config;
+
+pub struct Keys {
+    pub jwt_encoding: EncodingKey,
+    pub jwt_decoding: DecodingKey,
+    /// MACs refresh tokens (see `tokens::refresh`).
+    pub refresh_mac: SecretBox<[u8; 32]>,
+    /// Hashes the secret half of 2FA challenge tokens.
+    pub challenge_mac: SecretBox<[u8; 32]>,
+    /// Root for secrets at rest (TOTP encryption, backup-code hashing).
+    pub encryption_root: SecretBox<[u8; 32]>,
+}
+
+impl Keys {
+    pub fn derive(config: &Config) -> Self {
+        let jwt_secret = config.jwt_secret.expose_secret().as_bytes();
+        Self {
+            jwt_encoding: EncodingKey::from_secret(jwt_secret),
+            jwt_decoding: DecodingKey::from_secret(jwt_secret),
+            refresh_mac: derive(jwt_secret, "gatehouse/refresh-token/v1"),
+            challenge_mac: derive(jwt_secret, "gatehouse/2fa-challenge/v1"),
+            encryption_root: SecretBox::new(Box::new(*config.encryption_key.expose_secret())),
+        }
+    }
+}
+
+pub(crate) fn derive(master: &[u8], label: &str) -> SecretBox<[u8; 32]> {
+    let mut key = [0u8; 32];
+    Hkdf::<Sha256>::new(None, master)
+        .expand(label.as_bytes(), &mut key)
+        .expect("32 bytes is a valid HKDF-SHA-256 output length");
+    SecretBox::new(Box::new(key))
+}

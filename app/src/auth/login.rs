@@ -1,0 +1,212 @@
+//! Signing in with email and password.
+
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use serde_json::json;
+
+use super::{
+    audit::{self, AuditAction},
+    error::AuthError,
+    identity::Email,
+    lockout::{self, FailureOutcome},
+    password::{hashing::Verification, Password},
+    permissions::roles_of,
+    request_meta::RequestMeta,
+    sessions::SessionKind,
+    AuthService,
+};
+use crate::{entities::users, types::TokenPair};
+
+pub struct LoginInput<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub device_name: Option<&'a str>,
+}
+
+impl AuthService {
+    /// Email and password → a new API session and its tokens.
+    ///
+    /// An unknown email and a wrong password give the same error after the
+    /// same hashing work. A locked account is refused before any hashing,
+    /// even with the right password.
+    #[tracing::instrument(skip_all, fields(ip = %meta.ip))]
+    pub async fn login(
+        &self,
+        input: LoginInput<'_>,
+        meta: &RequestMeta,
+    ) -> Result<TokenPair, AuthError> {
+        let password = Password::parse("password", input.password)
+            .map_err(|error| AuthError::Validation(vec![error]))?;
+        // A malformed email cannot belong to an account; it still costs a
+        // hash, so it cannot be told apart from an unknown one by timing.
+        let email = Email::parse(input.email).ok();
+        let now = self.now();
+
+        let user = match &email {
+            Some(email) => {
+                users::Entity::find()
+                    .filter(users::Column::EmailNormalized.eq(email.normalized()))
+                    .one(self.db())
+                    .await?
+            }
+            None => None,
+        };
+        if let Some(until) = user.as_ref().and_then(|u| lockout::locked_until(u, now)) {
+            return Err(AuthError::locked(until, now));
+        }
+
+        let verification = self
+            .hasher()
+            .verify(&password, user.as_ref().map(|u| u.password_hash.as_str()))
+            .await?;
+        let (user, rehash) = match (user, verification) {
+            (Some(user), Verification::Match { rehash }) => (user, rehash),
+            (user, _) => return Err(self.failed_login(user, email.as_ref(), meta).await),
+        };
+        if !user.is_active {
+            return Err(AuthError::AccountDisabled);
+        }
+
+        lockout::record_success(self.db(), user.id, now).await?;
+        if rehash {
+            self.upgrade_hash(&user, &password, meta).await?;
+        }
+        let session = self
+            .open_session(
+                self.db(),
+                user.id,
+                SessionKind::Api,
+                input.device_name,
+                meta,
+            )
+            .await?;
+        audit::record(
+            self.db(),
+            now,
+            Some(user.id),
+            AuditAction::LoginSucceeded,
+            json!({ "session_id": session.id, "method": "password" }),
+            meta,
+        )
+        .await?;
+        let roles = roles_of(self.db(), user.id).await?;
+        self.tokens_for(user.id, session.id, session.refresh_generation, roles)
+    }
+
+    /// Counts the failure, audits it, and says what to answer.
+    async fn failed_login(
+        &self,
+        user: Option<users::Model>,
+        email: Option<&Email>,
+        meta: &RequestMeta,
+    ) -> AuthError {
+        let now = self.now();
+        let Some(user) = user else {
+            let details =
+                json!({ "reason": "unknown_email", "email": email.map(Email::normalized) });
+            return match audit::record(
+                self.db(),
+                now,
+                None,
+                AuditAction::LoginFailed,
+                details,
+                meta,
+            )
+            .await
+            {
+                Ok(()) => AuthError::InvalidCredentials,
+                Err(error) => error,
+            };
+        };
+        let config = self.config();
+        let lockout_duration =
+            chrono::Duration::from_std(config.lockout_duration).expect("duration within range");
+        let outcome = match lockout::record_failure(
+            self.db(),
+            user.id,
+            now,
+            config.max_login_attempts,
+            lockout_duration,
+        )
+        .await
+        {
+            Ok(outcome) => outcome,
+            Err(error) => return error,
+        };
+        let recorded = audit::record(
+            self.db(),
+            now,
+            Some(user.id),
+            AuditAction::LoginFailed,
+            json!({ "reason": "wrong_password" }),
+            meta,
+        )
+        .await;
+        if let Err(error) = recorded {
+            return error;
+        }
+        match outcome {
+            FailureOutcome::Counted => AuthError::InvalidCredentials,
+            FailureOutcome::LockedNow { until } => {
+                let details = json!({
+                    "locked_until": super::sessions::rfc3339(until),
+                    "failed_attempts": config.max_login_attempts,
+                });
+                match audit::record(
+                    self.db(),
+                    now,
+                    Some(user.id),
+                    AuditAction::AccountLocked,
+                    details,
+                    meta,
+                )
+                .await
+                {
+                    Ok(()) => AuthError::locked(until, now),
+                    Err(error) => error,
+                }
+            }
+            FailureOutcome::AlreadyLocked => {
+                let until = users::Entity::find_by_id(user.id)
+                    .one(self.db())
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|u| lockout::locked_until(&u, now));
+                match until {
+                    Some(until) => AuthError::locked(until, now),
+                    None => AuthError::InvalidCredentials,
+                }
+            }
+        }
+    }
+
+    /// Replaces a legacy or outdated hash with Argon2id after a successful
+    /// sign-in, when the plain password is at hand.
+    async fn upgrade_hash(
+        &self,
+        user: &users::Model,
+        password: &Password,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let new_hash = self.hasher().hash(password).await?;
+        let scheme = user
+            .password_hash
+            .split('$')
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+        let mut active = user.clone().into_active_model();
+        active.password_hash = Set(new_hash);
+        active.updated_at = Set(self.now());
+        users::Entity::update(active).exec(self.db()).await?;
+        audit::record(
+            self.db(),
+            self.now(),
+            Some(user.id),
+            AuditAction::PasswordRehashed,
+            json!({ "from": scheme, "to": "argon2id" }),
+            meta,
+        )
+        .await
+    }
+}

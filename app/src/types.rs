@@ -1,0 +1,69 @@
+//! Data both sides need: what the service returns and the pages show. Plain
+//! serde types, compiled into the wasm too, so nothing here may be secret
+//! beyond what the user is meant to see.
+
+use serde::{Deserialize, Serialize};
+
+/// A freshly issued access and refresh token pair.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always `bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisteredUser {
+    pub user_id: String,
+    pub email: String,
+    pub username: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserProfile {
+    pub id: String,
+    pub email: String,
+    pub username: String,
+    pub is_active: bool,
+    pub totp_enabled: bool,
+    pub email_verified: bool,
+    pub roles: Vec<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub last_login: Option<String>,
+}
+
+/// One signed-in device.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: String,
+    pub device_name: Option<String>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: String,
+    pub last_activity: String,
+    pub expires_at: String,
+    /// The session the request was made with.
+    pub current: bool,
+}
+
+/// One security event from the caller's own audit trail.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActivityEvent {
+    pub id: i64,
+    pub action: String,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub details: serde_json::Value,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActivityPage {
+    pub events: Vec<ActivityEvent>,
+    /// Pass as `before` to get the next (older) page; absent on the last page.
+    pub next_before: Option<i64>,
+}

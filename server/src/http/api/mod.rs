@@ -1,0 +1,69 @@
+//! The JSON API (API.md): routes, the per-IP rate limit on `/api/auth/*`,
+//! the body-size limit and CORS.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+
+use axum::{
+    extract::{DefaultBodyLimit, Request, State},
+    http::{header, HeaderValue, Method},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{delete, get, post},
+    Router,
+};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::state::AppState;
+use error::ApiError;
+
+/// Request bodies above this get 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let auth_routes = Router::new()
+        .route("/login", post(auth::login))
+        .route("/register", post(auth::register))
+        .route("/refresh", post(auth::refresh))
+        .route("/logout", post(auth::logout))
+        .route("/logout-all", post(auth::logout_all))
+        .route("/me", get(auth::me))
+        .route("/change-password", post(auth::change_password))
+        .route("/sessions", get(auth::sessions))
+        .route("/sessions/{id}", delete(auth::revoke_session))
+        .route("/activity", get(auth::activity))
+        .route_layer(middleware::from_fn_with_state(state.clone(), rate_limit));
+
+    Router::new()
+        .nest("/api/auth", auth_routes)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(cors(state))
+}
+
+/// `RATE_LIMIT_PER_MINUTE` per client IP across `/api/auth/*`.
+async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let meta = extract::request_meta(&parts, &state);
+    if let Err(error) = state.auth.rate_limiter().check(meta.ip) {
+        return ApiError::from(error).into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// Only the configured origins may call the API from a browser; tokens travel
+/// in headers, so credentials (cookies) are never allowed cross-origin.
+fn cors(state: &AppState) -> CorsLayer {
+    let origins: Vec<HeaderValue> = state
+        .config
+        .cors_origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::RETRY_AFTER, header::WWW_AUTHENTICATE])
+        .max_age(std::time::Duration::from_secs(600))
+}
