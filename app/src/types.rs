@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A freshly issued access and refresh token pair.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenPair {
     pub access_token: String,
     pub refresh_token: String,
@@ -16,6 +17,7 @@ pub struct TokenPair {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RegisteredUser {
     pub user_id: String,
     pub email: String,
@@ -23,6 +25,7 @@ pub struct RegisteredUser {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserProfile {
     pub id: String,
     pub email: String,
@@ -38,6 +41,7 @@ pub struct UserProfile {
 
 /// One signed-in device.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
     pub id: String,
     pub device_name: Option<String>,
@@ -52,6 +56,7 @@ pub struct SessionInfo {
 
 /// One security event from the caller's own audit trail.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActivityEvent {
     pub id: i64,
     pub action: String,
@@ -62,8 +67,58 @@ pub struct ActivityEvent {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActivityPage {
     pub events: Vec<ActivityEvent>,
     /// Pass as `before` to get the next (older) page; absent on the last page.
+    pub next_before: Option<i64>,
+}
+
+/// An account as an administrator sees it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AdminUser {
+    pub id: String,
+    pub email: String,
+    pub username: String,
+    pub is_active: bool,
+    pub totp_enabled: bool,
+    pub email_verified: bool,
+    pub roles: Vec<String>,
+    pub created_at: String,
+    pub last_login: Option<String>,
+    pub failed_login_attempts: i32,
+    /// Set while the account is locked.
+    pub locked_until: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AdminUserPage {
+    pub users: Vec<AdminUser>,
+    /// Matching accounts in all pages.
+    pub total: u64,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+/// One entry of the whole audit log, for administrators.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub id: i64,
+    pub user_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub details: serde_json::Value,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
     pub next_before: Option<i64>,
 }

@@ -2,6 +2,7 @@
 //! whole axum application from a [`app::config::Config`], so `main.rs` stays
 //! a few lines and integration tests run the real thing on a random port.
 
+pub mod cli;
 pub mod http;
 pub mod shutdown;
 pub mod startup;

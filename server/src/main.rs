@@ -1,13 +1,20 @@
 use std::process::ExitCode;
 
 use app::config::Config;
-use server::{shutdown, startup::Application, telemetry};
+use clap::Parser;
+use server::{
+    cli::{self, Cli, Command},
+    shutdown,
+    startup::Application,
+    telemetry,
+};
 
 /// Exit status for a configuration error (sysexits' EX_CONFIG).
 const EXIT_CONFIG: u8 = 78;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let cli = Cli::parse();
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -15,6 +22,19 @@ async fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    if let Some(Command::Admin(command)) = cli.command {
+        return match cli::run_admin(config, command).await {
+            Ok(message) => {
+                println!("{message}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("gatehouse: {message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+
     telemetry::init(&config);
     for warning in &config.warnings {
         tracing::warn!("{warning}");

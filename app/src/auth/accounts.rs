@@ -244,7 +244,7 @@ impl AuthService {
         before: Option<i64>,
     ) -> Result<ActivityPage, AuthError> {
         let limit = limit.unwrap_or(50).clamp(1, MAX_ACTIVITY_PAGE);
-        let rows = audit::for_user(self.db(), principal.user_id, limit, before).await?;
+        let rows = audit::page(self.db(), Some(principal.user_id), None, limit, before).await?;
         let next_before = (rows.len() as u64 == limit)
             .then(|| rows.last().map(|r| r.id))
             .flatten();

@@ -27,6 +27,8 @@ pub enum AuditAction {
     SessionRevoked,
     RoleChanged,
     PermissionDenied,
+    AccountUnlocked,
+    SessionsRevokedByAdmin,
 }
 
 impl AuditAction {
@@ -44,11 +46,14 @@ impl AuditAction {
             Self::SessionRevoked => "session_revoked",
             Self::RoleChanged => "role_changed",
             Self::PermissionDenied => "permission_denied",
+            Self::AccountUnlocked => "account_unlocked",
+            Self::SessionsRevokedByAdmin => "sessions_revoked_by_admin",
         }
     }
 }
 
-/// Writes one event, inside the caller's transaction when given one.
+/// Writes one event about `user_id`, done by that user (or by nobody known),
+/// inside the caller's transaction when given one.
 pub async fn record(
     db: &impl ConnectionTrait,
     now: DateTime<Utc>,
@@ -57,16 +62,30 @@ pub async fn record(
     details: Value,
     meta: &RequestMeta,
 ) -> Result<(), AuthError> {
+    record_by(db, now, user_id, None, action, details, meta).await
+}
+
+/// Writes one event about `user_id` done by `actor_id` (an administrator).
+pub async fn record_by(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    user_id: Option<Uuid>,
+    actor_id: Option<Uuid>,
+    action: AuditAction,
+    details: Value,
+    meta: &RequestMeta,
+) -> Result<(), AuthError> {
     tracing::info!(
         audit = action.as_str(),
         user_id = user_id.map(|id| id.to_string()),
+        actor_id = actor_id.map(|id| id.to_string()),
         ip = %meta.ip,
         "security event"
     );
     audit_log::Entity::insert(audit_log::ActiveModel {
         id: NotSet,
         user_id: Set(user_id),
-        actor_id: Set(None),
+        actor_id: Set(actor_id),
         action: Set(action.as_str().to_string()),
         details: Set(details),
         ip_address: Set(Some(meta.ip.to_string())),
@@ -79,14 +98,22 @@ pub async fn record(
     Ok(())
 }
 
-/// A page of one user's events, newest first, before the event id `before`.
-pub async fn for_user(
+/// A page of events, newest first, before the event id `before`, for one
+/// user and/or one action when given.
+pub async fn page(
     db: &impl ConnectionTrait,
-    user_id: Uuid,
+    user_id: Option<Uuid>,
+    action: Option<&str>,
     limit: u64,
     before: Option<i64>,
 ) -> Result<Vec<audit_log::Model>, AuthError> {
-    let mut query = audit_log::Entity::find().filter(audit_log::Column::UserId.eq(user_id));
+    let mut query = audit_log::Entity::find();
+    if let Some(user_id) = user_id {
+        query = query.filter(audit_log::Column::UserId.eq(user_id));
+    }
+    if let Some(action) = action {
+        query = query.filter(audit_log::Column::Action.eq(action));
+    }
     if let Some(before) = before {
         query = query.filter(audit_log::Column::Id.lt(before));
     }

@@ -10,7 +10,7 @@ use sea_orm::DbErr;
 
 /// One failed input rule: which field, a stable code, and a sentence a person
 /// can act on.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: &'static str,
     pub code: &'static str,

@@ -7,7 +7,9 @@
 //! limiting.
 
 pub mod accounts;
+pub mod admin;
 pub mod audit;
+pub mod backup_codes;
 pub mod client_ip;
 pub mod clock;
 pub mod error;
@@ -19,8 +21,10 @@ pub mod password;
 pub mod permissions;
 pub mod rate_limit;
 pub mod request_meta;
+pub mod secret_box;
 pub mod sessions;
 pub mod tokens;
+pub mod totp;
 
 use std::{sync::Arc, time::Duration};
 

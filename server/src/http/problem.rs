@@ -11,14 +11,18 @@ use serde::Serialize;
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
-#[derive(Debug, Clone, Serialize)]
+/// RFC 9457 problem details (`application/problem+json`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// A relative URI naming the problem type; resolves to its documentation.
     #[serde(rename = "type")]
+    #[schema(rename = "type")]
     pub kind: String,
     pub title: String,
     pub status: u16,
     pub detail: String,
+    /// Stable, machine-readable, snake_case.
+    #[schema(value_type = String, example = "invalid_credentials")]
     pub code: &'static str,
     /// The failed input rules, for validation errors.
     #[serde(skip_serializing_if = "Vec::is_empty")]

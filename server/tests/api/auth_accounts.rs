@@ -169,14 +169,21 @@ async fn malformed_input_gets_clear_4xx_errors(app: TestApp) {
     )
     .await;
 
-    let huge =
-        json!({ "email": "a@b.c", "username": "abc", "password": "x".repeat(5 * 1024 * 1024) });
+    // Just over the 64 KiB limit: the whole body fits in the socket buffers,
+    // so the client reads the problem+json answer.
+    let over = json!({ "email": "a@b.c", "username": "abc", "password": "x".repeat(70 * 1024) });
     problem(
-        app.post_json("/api/auth/register", &huge, None).await,
+        app.post_json("/api/auth/register", &over, None).await,
         413,
         "payload_too_large",
     )
     .await;
+    // A 5 MB body is refused as soon as the limit is passed: the client
+    // declares it, sends the first 100 KB and reads the answer (a full
+    // upload would race the server closing the connection).
+    let answer = oversized_upload(&app, 5 * 1024 * 1024, 100 * 1024).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("payload_too_large"), "{answer}");
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 0);
 }
 
@@ -382,4 +389,53 @@ async fn same_password_gets_different_hashes(app: TestApp) {
             .await,
         2
     );
+}
+
+/// ASVS 2.2 / OWASP: an unknown email costs the same hash work as a wrong
+/// password. Medians of a few attempts each must agree within ±50 % — a
+/// missing hash would make one side about a hundred times faster.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_email_takes_as_long_as_a_wrong_password() {
+    // No lockout during the measurement.
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |vars| {
+        vars.insert("MAX_LOGIN_ATTEMPTS".into(), "100".into());
+    })
+    .await
+    .unwrap();
+    app.signed_up("timing").await;
+    let mut median = Vec::new();
+    for email in ["timing@example.com", "nobody@example.com"] {
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let started = std::time::Instant::now();
+            let response = app.login(email, "Wrong-Password-123").await;
+            assert_eq!(response.status(), 401, "{}", response.text().await.unwrap());
+            times.push(started.elapsed());
+        }
+        times.sort();
+        median.push(times[2].as_secs_f64());
+    }
+    let ratio = median[1] / median[0];
+    assert!(
+        (0.5..=2.0).contains(&ratio),
+        "unknown/known = {ratio:.2} ({median:?})"
+    );
+}
+
+/// Declares a body of `declared` bytes, sends `sent` of them, returns the
+/// start of the response.
+async fn oversized_upload(app: &TestApp, declared: usize, sent: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /api/auth/register HTTP/1.1\r\nHost: {address}\r\n\
+         Content-Type: application/json\r\nContent-Length: {declared}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let _ = stream.write_all(&vec![b' '; sent]).await;
+    let mut response = Vec::new();
+    let read = stream.read_to_end(&mut response);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), read).await;
+    String::from_utf8_lossy(&response).to_string()
 }

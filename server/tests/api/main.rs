@@ -4,11 +4,14 @@
 
 mod helpers;
 
+mod admin;
 mod auth_accounts;
 mod auth_sessions;
 mod auth_tokens;
 mod config_startup;
+mod docs;
 mod health;
 mod migrations;
 mod pages;
 mod rate_limits;
+mod secrets_in_logs;

@@ -17,17 +17,31 @@ use super::{
     error::ApiError,
     extract::{ApiJson, ApiPath, ApiQuery, ClientMeta, CurrentUser},
 };
-use crate::state::AppState;
+use crate::{http::problem::Problem, state::AppState};
 
 type ApiResult<T> = Result<T, ApiError>;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     email: String,
     password: String,
     device_name: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    tag = "auth",
+    summary = "Sign in with email and password; opens a session for this device.",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 400, description = "Invalid input (`validation_error`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown email or wrong password (`invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Account disabled (`account_disabled`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Account locked (`account_locked`) or rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn login(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
@@ -41,13 +55,26 @@ pub async fn login(
     Ok(Json(state.auth.login(input, &meta).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RegisterRequest {
     email: String,
     username: String,
     password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/register",
+    tag = "auth",
+    summary = "Create an account (role `viewer`).",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created", body = RegisteredUser),
+        (status = 400, description = "Invalid input (`validation_error`) or weak password (`weak_password`), every failed rule listed in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Email (`email_taken`) or username (`username_taken`) already registered", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn register(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
@@ -62,11 +89,23 @@ pub async fn register(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RefreshRequest {
     refresh_token: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/refresh",
+    tag = "auth",
+    summary = "Rotate a refresh token.",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New token pair; the presented refresh token stops working", body = TokenPair),
+        (status = 401, description = "Invalid, expired, revoked or replayed refresh token (`invalid_token`); a replay revokes the session", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+    )
+)]
 pub async fn refresh(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
@@ -75,6 +114,18 @@ pub async fn refresh(
     Ok(Json(state.auth.refresh(&body.refresh_token, &meta).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "auth",
+    summary = "Sign out this session.",
+    responses(
+        (status = 200, description = "Signed out: this session's tokens stop working at once"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 pub async fn logout(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
@@ -84,6 +135,18 @@ pub async fn logout(
     Ok(Json(json!({ "message": "Signed out." })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout-all",
+    tag = "auth",
+    summary = "Sign out every session of the caller.",
+    responses(
+        (status = 200, description = "`{revoked}`: how many sessions were ended, this one included"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 pub async fn logout_all(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
@@ -93,6 +156,18 @@ pub async fn logout_all(
     Ok(Json(json!({ "revoked": revoked })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/auth/me",
+    tag = "auth",
+    summary = "The signed-in user's profile.",
+    responses(
+        (status = 200, description = "The caller's profile", body = UserProfile),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 pub async fn me(
     State(state): State<AppState>,
     CurrentUser(principal): CurrentUser,
@@ -100,13 +175,27 @@ pub async fn me(
     Ok(Json(state.auth.profile(&principal).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ChangePasswordRequest {
     current_password: String,
     new_password: String,
     confirm_password: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/change-password",
+    tag = "auth",
+    summary = "Change the password.",
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 200, description = "Password changed; every other session revoked"),
+        (status = 400, description = "`password_mismatch`, `weak_password`, `password_reused` or `validation_error`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong current password (`invalid_credentials`) or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
@@ -124,6 +213,18 @@ pub async fn change_password(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/auth/sessions",
+    tag = "auth",
+    summary = "The caller's active sessions (devices).",
+    responses(
+        (status = 200, description = "Active sessions, most recently used first", body = [SessionInfo]),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 pub async fn sessions(
     State(state): State<AppState>,
     CurrentUser(principal): CurrentUser,
@@ -131,6 +232,20 @@ pub async fn sessions(
     Ok(Json(state.auth.list_sessions(&principal).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/auth/sessions/{id}",
+    tag = "auth",
+    summary = "Revoke one of the caller's sessions.",
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 204, description = "Session revoked"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not one of the caller's active sessions (`not_found`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 pub async fn revoke_session(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
@@ -141,12 +256,27 @@ pub async fn revoke_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ActivityQuery {
     limit: Option<u64>,
     before: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/auth/activity",
+    tag = "auth",
+    summary = "The caller's own security events.",
+    params(ActivityQuery),
+    responses(
+        (status = 200, description = "The caller's security events, newest first", body = ActivityPage),
+        (status = 400, description = "Bad query (`invalid_query`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
 pub async fn activity(
     State(state): State<AppState>,
     CurrentUser(principal): CurrentUser,

@@ -1,16 +1,18 @@
 //! The JSON API (API.md): routes, the per-IP rate limit on `/api/auth/*`,
 //! the body-size limit and CORS.
 
+pub mod admin;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 
 use axum::{
     extract::{DefaultBodyLimit, Request, State},
     http::{header, HeaderValue, Method},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{delete, get, post},
+    routing::{delete, get, post, put},
     Router,
 };
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -35,8 +37,23 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/activity", get(auth::activity))
         .route_layer(middleware::from_fn_with_state(state.clone(), rate_limit));
 
+    let admin_routes = Router::new()
+        .route("/users", get(admin::list_users))
+        .route("/users/{id}", get(admin::user_detail))
+        .route("/users/{id}/roles", put(admin::set_roles))
+        .route("/users/{id}/unlock", post(admin::unlock))
+        .route("/users/{id}/revoke-sessions", post(admin::revoke_sessions))
+        .route("/audit-log", get(admin::audit_log));
+
+    let docs = utoipa_swagger_ui::SwaggerUi::new("/docs").url(
+        "/api/openapi.json",
+        <openapi::ApiDoc as utoipa::OpenApi>::openapi(),
+    );
+
     Router::new()
+        .merge(docs)
         .nest("/api/auth", auth_routes)
+        .nest("/api/admin", admin_routes)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(state))
 }

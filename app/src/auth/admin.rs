@@ -1,0 +1,343 @@
+//! Administration: find accounts, set roles, unlock, end a user's sessions,
+//! read the audit log. Every method takes the acting administrator and checks
+//! the permission itself (deny by default), so no transport can forget to.
+
+use sea_orm::{
+    sea_query::{Expr, LikeExpr},
+    ActiveValue::Set,
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    accounts::MAX_ACTIVITY_PAGE,
+    audit::{self, AuditAction},
+    error::{AuthError, FieldError},
+    permissions::{roles_of, AUDIT_READ, ROLE_ADMIN, USERS_READ, USERS_WRITE},
+    request_meta::RequestMeta,
+    sessions::{revoke_where, rfc3339},
+    AuthService, Principal,
+};
+use crate::{
+    entities::{sessions, user_roles, users},
+    types::{AdminUser, AdminUserPage, AuditEntry, AuditPage},
+};
+
+pub const MAX_USERS_PAGE: u64 = 100;
+
+/// Who performs an administrative action: an administrator signed in, or the
+/// operator at the server's command line (`server admin ...`).
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    User(&'a Principal),
+    Operator,
+}
+
+impl Actor<'_> {
+    fn id(self) -> Option<Uuid> {
+        match self {
+            Self::User(principal) => Some(principal.user_id),
+            Self::Operator => None,
+        }
+    }
+}
+
+impl AuthService {
+    /// Refuses (and audits) a caller without `permission`.
+    pub async fn require_permission(
+        &self,
+        actor: Actor<'_>,
+        permission: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let Actor::User(principal) = actor else {
+            return Ok(());
+        };
+        if self.has_permission(principal.user_id, permission).await? {
+            return Ok(());
+        }
+        audit::record(
+            self.db(),
+            self.now(),
+            Some(principal.user_id),
+            AuditAction::PermissionDenied,
+            json!({ "permission": permission }),
+            meta,
+        )
+        .await?;
+        Err(AuthError::Forbidden)
+    }
+
+    /// Accounts whose email or username contains `query`, newest first.
+    pub async fn list_users(
+        &self,
+        actor: Actor<'_>,
+        query: Option<&str>,
+        limit: Option<u64>,
+        offset: Option<u64>,
+        meta: &RequestMeta,
+    ) -> Result<AdminUserPage, AuthError> {
+        self.require_permission(actor, USERS_READ, meta).await?;
+        let limit = limit.unwrap_or(50).clamp(1, MAX_USERS_PAGE);
+        let offset = offset.unwrap_or(0);
+        let mut select = users::Entity::find();
+        if let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) {
+            let pattern = format!("%{}%", escape_like(&query.to_lowercase()));
+            select = select.filter(
+                Condition::any()
+                    .add(Expr::col(users::Column::EmailNormalized).like(like(&pattern)))
+                    .add(Expr::col(users::Column::UsernameNormalized).like(like(&pattern))),
+            );
+        }
+        let total = select.clone().count(self.db()).await?;
+        let rows = select
+            .order_by_desc(users::Column::CreatedAt)
+            .order_by_asc(users::Column::Id)
+            .limit(limit)
+            .offset(offset)
+            .all(self.db())
+            .await?;
+        let mut users = Vec::with_capacity(rows.len());
+        for user in rows {
+            users.push(self.admin_view(user).await?);
+        }
+        Ok(AdminUserPage {
+            users,
+            total,
+            limit,
+            offset,
+        })
+    }
+
+    pub async fn user_detail(
+        &self,
+        actor: Actor<'_>,
+        user_id: Uuid,
+        meta: &RequestMeta,
+    ) -> Result<AdminUser, AuthError> {
+        self.require_permission(actor, USERS_READ, meta).await?;
+        let user = self.find_user(user_id).await?;
+        self.admin_view(user).await
+    }
+
+    /// Replaces a user's roles. Unknown roles are refused, and so is a change
+    /// that would leave nobody with the admin role.
+    pub async fn set_roles(
+        &self,
+        actor: Actor<'_>,
+        user_id: Uuid,
+        roles: &[String],
+        meta: &RequestMeta,
+    ) -> Result<AdminUser, AuthError> {
+        self.require_permission(actor, USERS_WRITE, meta).await?;
+        let user = self.find_user(user_id).await?;
+        let mut wanted: Vec<String> = roles.iter().map(|r| r.trim().to_lowercase()).collect();
+        wanted.sort();
+        wanted.dedup();
+        let known: Vec<String> = crate::entities::role_permissions::Entity::find()
+            .select_only()
+            .column(crate::entities::role_permissions::Column::Role)
+            .distinct()
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let unknown: Vec<&String> = wanted.iter().filter(|r| !known.contains(r)).collect();
+        if !unknown.is_empty() {
+            return Err(AuthError::Validation(vec![FieldError::new(
+                "roles",
+                "unknown_role",
+                format!("Unknown role(s): {unknown:?}. Known roles: {known:?}."),
+            )]));
+        }
+        let before = roles_of(self.db(), user.id).await?;
+        let now = self.now();
+        let actor_id = actor.id();
+        let meta = meta.clone();
+        let (from, to) = (before.clone(), wanted.clone());
+        self.db()
+            .transaction::<_, (), AuthError>(|txn| {
+                Box::pin(async move {
+                    user_roles::Entity::delete_many()
+                        .filter(user_roles::Column::UserId.eq(user_id))
+                        .exec(txn)
+                        .await?;
+                    for role in &to {
+                        user_roles::Entity::insert(user_roles::ActiveModel {
+                            user_id: Set(user_id),
+                            role: Set(role.clone()),
+                            granted_at: Set(now),
+                        })
+                        .exec_without_returning(txn)
+                        .await?;
+                    }
+                    let admins_left = user_roles::Entity::find()
+                        .filter(user_roles::Column::Role.eq(ROLE_ADMIN))
+                        .count(txn)
+                        .await?;
+                    if admins_left == 0 && from.iter().any(|r| r == ROLE_ADMIN) {
+                        return Err(AuthError::Validation(vec![FieldError::new(
+                            "roles",
+                            "last_admin",
+                            "This is the last administrator; promote someone else first.",
+                        )]));
+                    }
+                    audit::record_by(
+                        txn,
+                        now,
+                        Some(user_id),
+                        actor_id,
+                        AuditAction::RoleChanged,
+                        json!({ "from": from, "to": to }),
+                        &meta,
+                    )
+                    .await
+                })
+            })
+            .await?;
+        let user = self.find_user(user_id).await?;
+        self.admin_view(user).await
+    }
+
+    /// Clears a lockout and the failure count.
+    pub async fn unlock_user(
+        &self,
+        actor: Actor<'_>,
+        user_id: Uuid,
+        meta: &RequestMeta,
+    ) -> Result<AdminUser, AuthError> {
+        self.require_permission(actor, USERS_WRITE, meta).await?;
+        self.find_user(user_id).await?;
+        users::Entity::update_many()
+            .col_expr(users::Column::FailedLoginAttempts, Expr::value(0))
+            .col_expr(
+                users::Column::LockedUntil,
+                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+            )
+            .filter(users::Column::Id.eq(user_id))
+            .exec(self.db())
+            .await?;
+        audit::record_by(
+            self.db(),
+            self.now(),
+            Some(user_id),
+            actor.id(),
+            AuditAction::AccountUnlocked,
+            json!({}),
+            meta,
+        )
+        .await?;
+        let user = self.find_user(user_id).await?;
+        self.admin_view(user).await
+    }
+
+    /// Ends every session of a user; returns how many.
+    pub async fn revoke_user_sessions(
+        &self,
+        actor: Actor<'_>,
+        user_id: Uuid,
+        meta: &RequestMeta,
+    ) -> Result<u64, AuthError> {
+        self.require_permission(actor, USERS_WRITE, meta).await?;
+        self.find_user(user_id).await?;
+        let now = self.now();
+        let revoked = revoke_where(
+            self.db(),
+            now,
+            sessions::Column::UserId.eq(user_id),
+            "revoked_by_admin",
+        )
+        .await?;
+        audit::record_by(
+            self.db(),
+            now,
+            Some(user_id),
+            actor.id(),
+            AuditAction::SessionsRevokedByAdmin,
+            json!({ "revoked": revoked }),
+            meta,
+        )
+        .await?;
+        Ok(revoked)
+    }
+
+    /// The audit log, newest first, optionally for one user and/or action.
+    pub async fn audit_log(
+        &self,
+        actor: Actor<'_>,
+        user_id: Option<Uuid>,
+        action: Option<&str>,
+        limit: Option<u64>,
+        before: Option<i64>,
+        meta: &RequestMeta,
+    ) -> Result<AuditPage, AuthError> {
+        self.require_permission(actor, AUDIT_READ, meta).await?;
+        let limit = limit.unwrap_or(50).clamp(1, MAX_ACTIVITY_PAGE);
+        let rows = audit::page(self.db(), user_id, action, limit, before).await?;
+        let next_before = (rows.len() as u64 == limit)
+            .then(|| rows.last().map(|r| r.id))
+            .flatten();
+        Ok(AuditPage {
+            entries: rows
+                .into_iter()
+                .map(|row| AuditEntry {
+                    id: row.id,
+                    user_id: row.user_id.map(|id| id.to_string()),
+                    actor_id: row.actor_id.map(|id| id.to_string()),
+                    action: row.action,
+                    ip_address: row.ip_address,
+                    user_agent: row.user_agent,
+                    details: row.details,
+                    created_at: rfc3339(row.created_at),
+                })
+                .collect(),
+            next_before,
+        })
+    }
+
+    /// The account with this email, for the command line.
+    pub async fn find_user_by_email(&self, email: &str) -> Result<users::Model, AuthError> {
+        users::Entity::find()
+            .filter(users::Column::EmailNormalized.eq(email.trim().to_lowercase()))
+            .one(self.db())
+            .await?
+            .ok_or(AuthError::NotFound)
+    }
+
+    async fn find_user(&self, user_id: Uuid) -> Result<users::Model, AuthError> {
+        users::Entity::find_by_id(user_id)
+            .one(self.db())
+            .await?
+            .ok_or(AuthError::NotFound)
+    }
+
+    async fn admin_view(&self, user: users::Model) -> Result<AdminUser, AuthError> {
+        let roles = roles_of(self.db(), user.id).await?;
+        let now = self.now();
+        Ok(AdminUser {
+            id: user.id.to_string(),
+            email: user.email,
+            username: user.username,
+            is_active: user.is_active,
+            totp_enabled: user.totp_enabled,
+            email_verified: user.email_verified,
+            roles,
+            created_at: rfc3339(user.created_at),
+            last_login: user.last_login.map(rfc3339),
+            failed_login_attempts: user.failed_login_attempts,
+            locked_until: user.locked_until.filter(|t| *t > now).map(rfc3339),
+        })
+    }
+}
+
+fn like(pattern: &str) -> LikeExpr {
+    LikeExpr::new(pattern).escape('\\')
+}
+
+/// `%` and `_` in a search are literal characters, not wildcards.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

@@ -1,0 +1,136 @@
+//! The server binary's command line. `server` (or `server serve`) runs the
+//! server; `server admin ...` administers from the shell — the only way to
+//! make the first administrator, since nobody can grant it through the API.
+//!
+//! Passwords are never taken as arguments (they would show in `ps` and shell
+//! history): they come from `GATEHOUSE_ADMIN_PASSWORD` or standard input.
+
+use std::{io::BufRead, net::IpAddr};
+
+use app::{
+    auth::{
+        accounts::RegisterInput,
+        admin::Actor,
+        clock::SystemClock,
+        permissions::{roles_of, ROLE_ADMIN},
+        AuthError, AuthService, RequestMeta,
+    },
+    config::Config,
+};
+use clap::{Parser, Subcommand};
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(name = "server", version, about = "Gatehouse authentication server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Administer accounts from the shell.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account with a role (admin by default). The password is read
+    /// from GATEHOUSE_ADMIN_PASSWORD or, if unset, from the first line of
+    /// standard input; it must meet the password policy.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = ROLE_ADMIN)]
+        role: String,
+    },
+    /// Add a role (admin by default) to an existing account.
+    Promote {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = ROLE_ADMIN)]
+        role: String,
+    },
+}
+
+/// Runs an admin command; the message is what the operator reads.
+pub async fn run_admin(config: Config, command: AdminCommand) -> Result<String, String> {
+    let db = app::db::connect(&config)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    app::db::migrate(&db)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    let auth = AuthService::new(db, Arc::new(config), Arc::new(SystemClock));
+    let meta = RequestMeta::new(IpAddr::from([127, 0, 0, 1]), Some("gatehouse-cli"), None);
+
+    match command {
+        AdminCommand::CreateUser {
+            email,
+            username,
+            role,
+        } => {
+            let password = read_password()?;
+            let input = RegisterInput {
+                email: &email,
+                username: &username,
+                password: &password,
+            };
+            let user = auth.register(input, &meta).await.map_err(describe)?;
+            let id = user.user_id.parse().map_err(|e| format!("{e}"))?;
+            let updated = auth
+                .set_roles(Actor::Operator, id, &[role], &meta)
+                .await
+                .map_err(describe)?;
+            Ok(format!(
+                "created {} ({}) with roles {:?}",
+                updated.email, updated.id, updated.roles
+            ))
+        }
+        AdminCommand::Promote { email, role } => {
+            let user = auth.find_user_by_email(&email).await.map_err(describe)?;
+            let mut roles = roles_of(auth.db(), user.id).await.map_err(describe)?;
+            roles.push(role);
+            let updated = auth
+                .set_roles(Actor::Operator, user.id, &roles, &meta)
+                .await
+                .map_err(describe)?;
+            Ok(format!(
+                "{} now has roles {:?}",
+                updated.email, updated.roles
+            ))
+        }
+    }
+}
+
+fn read_password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("GATEHOUSE_ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// Operator-facing wording of a service error.
+fn describe(error: AuthError) -> String {
+    match error {
+        AuthError::Validation(errors) | AuthError::WeakPassword(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        AuthError::EmailTaken => "an account with this email already exists".into(),
+        AuthError::UsernameTaken => "this username is taken".into(),
+        AuthError::NotFound => "no account with this email".into(),
+        other => other.to_string(),
+    }
+}

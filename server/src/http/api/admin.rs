@@ -1,0 +1,219 @@
+//! `/api/admin/*`. The service checks the caller's permission on every call
+//! (403 and a `permission_denied` audit event otherwise), so these handlers
+//! only translate.
+
+use app::{
+    auth::admin::Actor,
+    types::{AdminUser, AdminUserPage, AuditPage},
+};
+use axum::{extract::State, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::{
+    error::ApiError,
+    extract::{ApiJson, ApiPath, ApiQuery, ClientMeta, CurrentUser},
+};
+use crate::{http::problem::Problem, state::AppState};
+
+type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsersQuery {
+    q: Option<String>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/admin/users",
+    tag = "admin",
+    summary = "List or search accounts (permission `users:read`).",
+    params(UsersQuery),
+    responses(
+        (status = 200, description = "A page of accounts", body = AdminUserPage),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_users(
+    State(state): State<AppState>,
+    ClientMeta(meta): ClientMeta,
+    CurrentUser(principal): CurrentUser,
+    ApiQuery(query): ApiQuery<UsersQuery>,
+) -> ApiResult<Json<AdminUserPage>> {
+    let page = state
+        .auth
+        .list_users(
+            Actor::User(&principal),
+            query.q.as_deref(),
+            query.limit,
+            query.offset,
+            &meta,
+        )
+        .await?;
+    Ok(Json(page))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/admin/users/{id}",
+    tag = "admin",
+    summary = "One account (permission `users:read`).",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The account", body = AdminUser),
+        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub async fn user_detail(
+    State(state): State<AppState>,
+    ClientMeta(meta): ClientMeta,
+    CurrentUser(principal): CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<AdminUser>> {
+    let user = state
+        .auth
+        .user_detail(Actor::User(&principal), id, &meta)
+        .await?;
+    Ok(Json(user))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RolesRequest {
+    roles: Vec<String>,
+}
+
+#[utoipa::path(
+    put,
+    path = "/api/admin/users/{id}/roles",
+    tag = "admin",
+    summary = "Replace an account's roles (permission `users:write`).",
+    request_body = RolesRequest,
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Roles replaced", body = AdminUser),
+        (status = 400, description = "Unknown role, or the last administrator would be removed (`validation_error`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub async fn set_roles(
+    State(state): State<AppState>,
+    ClientMeta(meta): ClientMeta,
+    CurrentUser(principal): CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<RolesRequest>,
+) -> ApiResult<Json<AdminUser>> {
+    let user = state
+        .auth
+        .set_roles(Actor::User(&principal), id, &body.roles, &meta)
+        .await?;
+    Ok(Json(user))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/admin/users/{id}/unlock",
+    tag = "admin",
+    summary = "Clear a lockout (permission `users:write`).",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Unlocked", body = AdminUser),
+        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub async fn unlock(
+    State(state): State<AppState>,
+    ClientMeta(meta): ClientMeta,
+    CurrentUser(principal): CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<AdminUser>> {
+    let user = state
+        .auth
+        .unlock_user(Actor::User(&principal), id, &meta)
+        .await?;
+    Ok(Json(user))
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/admin/users/{id}/revoke-sessions",
+    tag = "admin",
+    summary = "End every session of an account (permission `users:write`).",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "`{revoked}`: sessions ended"),
+        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub async fn revoke_sessions(
+    State(state): State<AppState>,
+    ClientMeta(meta): ClientMeta,
+    CurrentUser(principal): CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<Value>> {
+    let revoked = state
+        .auth
+        .revoke_user_sessions(Actor::User(&principal), id, &meta)
+        .await?;
+    Ok(Json(json!({ "revoked": revoked })))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    user_id: Option<Uuid>,
+    action: Option<String>,
+    limit: Option<u64>,
+    before: Option<i64>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/admin/audit-log",
+    tag = "admin",
+    summary = "The audit log, filtered by user and action (permission `audit:read`).",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "Audit entries, newest first", body = AuditPage),
+        (status = 400, description = "Bad query (`invalid_query`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub async fn audit_log(
+    State(state): State<AppState>,
+    ClientMeta(meta): ClientMeta,
+    CurrentUser(principal): CurrentUser,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<AuditPage>> {
+    let page = state
+        .auth
+        .audit_log(
+            Actor::User(&principal),
+            query.user_id,
+            query.action.as_deref(),
+            query.limit,
+            query.before,
+            &meta,
+        )
+        .await?;
+    Ok(Json(page))
+}

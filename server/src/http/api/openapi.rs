@@ -1,0 +1,56 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and
+//! served at `/api/openapi.json`; Swagger UI at `/docs` serves its assets from
+//! this binary (no CDN).
+
+use utoipa::{
+    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+    Modify, OpenApi,
+};
+
+use super::{admin, auth};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gatehouse",
+        description = "Self-hosted authentication: accounts, tokens, sessions per device, \
+            two-factor authentication, administration. Errors are RFC 9457 problem details \
+            with a stable `code`; 429 answers carry `Retry-After`.",
+    ),
+    paths(
+        auth::login,
+        auth::register,
+        auth::refresh,
+        auth::logout,
+        auth::me,
+        auth::change_password,
+        auth::logout_all,
+        auth::sessions,
+        auth::revoke_session,
+        auth::activity,
+        admin::list_users,
+        admin::user_detail,
+        admin::set_roles,
+        admin::unlock,
+        admin::revoke_sessions,
+        admin::audit_log,
+    ),
+    components(schemas(app::auth::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Account operations (per-IP rate limited)"),
+        (name = "admin", description = "Administration (role-based permissions)"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}

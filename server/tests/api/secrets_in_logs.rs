@@ -1,0 +1,153 @@
+//! What the server writes to its log never contains a password or a token
+//! (ASVS 7.1.1): the real binary, production JSON logs at debug level, a full
+//! sign-in round trip, then the whole log is searched.
+
+use std::{
+    io::Read,
+    process::{Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::json;
+
+use crate::helpers::{random_secret, PASSWORD};
+
+#[tokio::test]
+async fn no_password_or_token_reaches_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env_clear()
+        .current_dir(dir.path())
+        .env("ENVIRONMENT", "production")
+        .env("RUST_LOG", "debug")
+        .env("DATA_DIR", dir.path().join("data"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("JWT_SECRET_KEY", random_secret(48))
+        .env("DATABASE_ENCRYPTION_KEY", random_secret(32))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..200 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "server came up");
+
+    let post = |path: &str, body: serde_json::Value, token: Option<String>| {
+        let mut request = client.post(format!("{base}{path}")).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let registered = post(
+        "/api/auth/register",
+        json!({ "email": "log@example.com", "username": "logger", "password": PASSWORD }),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(registered.status(), 201);
+    let wrong = post(
+        "/api/auth/login",
+        json!({ "email": "log@example.com", "password": "Not-The-Password-1" }),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let tokens: serde_json::Value = post(
+        "/api/auth/login",
+        json!({ "email": "log@example.com", "password": PASSWORD }),
+        None,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let access = tokens["access_token"].as_str().unwrap().to_string();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_string();
+    let me = client
+        .get(format!("{base}/api/auth/me"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let rotated: serde_json::Value = post(
+        "/api/auth/refresh",
+        json!({ "refresh_token": refresh }),
+        None,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    post(
+        "/api/auth/refresh",
+        json!({ "refresh_token": refresh }),
+        None,
+    )
+    .await
+    .unwrap();
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let mut log = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut log)
+        .unwrap();
+    child.wait().unwrap();
+
+    assert!(
+        log.contains("security event"),
+        "the log has the audit lines:\n{log}"
+    );
+    let new_refresh = rotated["refresh_token"].as_str().unwrap();
+    for secret in [
+        PASSWORD,
+        "Not-The-Password-1",
+        &access,
+        &refresh,
+        new_refresh,
+    ] {
+        assert!(!log.contains(secret), "the log contains a secret");
+    }
+    // Nor a recognisable fragment of one (a JWT signature, say).
+    let signature = access.rsplit('.').next().unwrap();
+    assert!(!log.contains(signature));
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
