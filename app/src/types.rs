@@ -122,3 +122,44 @@ pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     pub next_before: Option<i64>,
 }
+
+/// What `setup-2fa` returns: everything needed to add the account to an
+/// authenticator app, and the backup codes, shown this once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TwoFactorSetup {
+    /// The shared secret in base32, for manual entry.
+    pub secret: String,
+    pub provisioning_uri: String,
+    /// A `data:image/svg+xml;base64,…` URL of a QR code of `provisioning_uri`.
+    pub qr_code_url: String,
+    pub backup_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BackupCodesStatus {
+    pub remaining: u64,
+    pub total: u64,
+}
+
+/// The first step of a sign-in for an account with 2FA on: no tokens yet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TwoFactorChallenge {
+    /// Always `true`.
+    pub requires_2fa: bool,
+    /// Present it with a TOTP or backup code; useless for anything else.
+    pub challenge_token: String,
+    /// Seconds until the challenge expires.
+    pub expires_in: u64,
+}
+
+/// A password sign-in either completes or asks for the second factor.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum LoginOutcome {
+    Tokens(TokenPair),
+    TwoFactorRequired(TwoFactorChallenge),
+}

@@ -62,9 +62,10 @@ ensure_wasm_bindgen() {
 }
 
 # wasm-opt for release builds, Chromium for the browser tests, PostgreSQL
-# client tools for the test databases.
+# client tools for the test databases, zbarimg and rsvg-convert to prove in a
+# test that the 2FA QR code really scans.
 ensure_system_packages() {
-  apt_install binaryen chromium postgresql-client
+  apt_install binaryen chromium postgresql-client zbar-tools librsvg2-bin
 }
 
 ensure_npm_packages() {

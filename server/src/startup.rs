@@ -18,6 +18,8 @@ use crate::{http, state::AppState};
 pub enum StartupError {
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    #[error("keys: {0}")]
+    Keys(#[from] app::auth::AuthError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: SocketAddr,
@@ -61,7 +63,7 @@ impl Application {
         let leptos_options = leptos_options(&config, address);
         let config = Arc::new(config);
         let state = AppState {
-            auth: AuthService::new(db.clone(), config.clone(), clock),
+            auth: AuthService::new(db.clone(), config.clone(), clock)?,
             config,
             db,
             leptos_options,

@@ -29,6 +29,13 @@ pub enum AuditAction {
     PermissionDenied,
     AccountUnlocked,
     SessionsRevokedByAdmin,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    TwoFactorChallengeFailed,
+    TwoFactorLocked,
+    TwoFactorCodeReplayed,
+    BackupCodeUsed,
+    BackupCodesRegenerated,
 }
 
 impl AuditAction {
@@ -48,6 +55,13 @@ impl AuditAction {
             Self::PermissionDenied => "permission_denied",
             Self::AccountUnlocked => "account_unlocked",
             Self::SessionsRevokedByAdmin => "sessions_revoked_by_admin",
+            Self::TwoFactorEnabled => "two_factor_enabled",
+            Self::TwoFactorDisabled => "two_factor_disabled",
+            Self::TwoFactorChallengeFailed => "two_factor_challenge_failed",
+            Self::TwoFactorLocked => "two_factor_locked",
+            Self::TwoFactorCodeReplayed => "two_factor_code_replayed",
+            Self::BackupCodeUsed => "backup_code_used",
+            Self::BackupCodesRegenerated => "backup_codes_regenerated",
         }
     }
 }

@@ -60,6 +60,21 @@ pub enum AuthError {
     InvalidToken,
     #[error("permission denied")]
     Forbidden,
+    /// A wrong second factor while signing in or confirming an action.
+    #[error("invalid code")]
+    InvalidCode,
+    /// The code does not prove the new authenticator was set up correctly.
+    #[error("invalid setup code")]
+    InvalidSetupCode,
+    #[error("two-factor authentication is already on")]
+    TwoFactorAlreadyEnabled,
+    #[error("two-factor authentication is off")]
+    TwoFactorNotEnabled,
+    #[error("no two-factor setup is pending")]
+    TwoFactorSetupRequired,
+    /// Too many wrong second factors: verification is locked for a while.
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after: Duration },
     #[error("not found")]
     NotFound,
     #[error("too many requests")]
@@ -88,9 +103,9 @@ impl AuthError {
     /// Seconds a client should wait before retrying, for 429 answers.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            Self::AccountLocked { retry_after, .. } | Self::RateLimited { retry_after } => {
-                Some(retry_after.as_secs().max(1))
-            }
+            Self::AccountLocked { retry_after, .. }
+            | Self::RateLimited { retry_after }
+            | Self::TooManyAttempts { retry_after } => Some(retry_after.as_secs().max(1)),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@ use jsonwebtoken::{DecodingKey, EncodingKey};
 use secrecy::{ExposeSecret, SecretBox};
 use sha2::Sha256;
 
+use super::{backup_codes, error::AuthError, secret_box::SecretSealer};
 use crate::config::Config;
 
 pub struct Keys {
@@ -18,18 +19,35 @@ pub struct Keys {
     pub challenge_mac: SecretBox<[u8; 32]>,
     /// Root for secrets at rest (TOTP encryption, backup-code hashing).
     pub encryption_root: SecretBox<[u8; 32]>,
+    /// Encrypts TOTP secrets under the current key version; opens older ones.
+    pub sealer: SecretSealer,
+    /// Backup-code HMAC keys by encryption-key version, current first.
+    pub backup_code_keys: Vec<crate::config::VersionedKey>,
 }
 
 impl Keys {
-    pub fn derive(config: &Config) -> Self {
+    pub fn derive(config: &Config) -> Result<Self, AuthError> {
         let jwt_secret = config.jwt_secret.expose_secret().as_bytes();
-        Self {
+        let root = config.encryption_key.expose_secret();
+        let previous: Vec<(u32, &[u8; 32])> = config
+            .previous_encryption_keys
+            .iter()
+            .map(|(version, key)| (*version, key.expose_secret()))
+            .collect();
+        let sealer = SecretSealer::with_rotation(config.encryption_key_version, root, &previous)?;
+        let backup_code_keys = std::iter::once((config.encryption_key_version, root))
+            .chain(previous.iter().copied())
+            .map(|(version, root)| (version, backup_codes::hash_key(root)))
+            .collect();
+        Ok(Self {
             jwt_encoding: EncodingKey::from_secret(jwt_secret),
             jwt_decoding: DecodingKey::from_secret(jwt_secret),
             refresh_mac: derive(jwt_secret, "gatehouse/refresh-token/v1"),
             challenge_mac: derive(jwt_secret, "gatehouse/2fa-challenge/v1"),
-            encryption_root: SecretBox::new(Box::new(*config.encryption_key.expose_secret())),
-        }
+            encryption_root: SecretBox::new(Box::new(*root)),
+            sealer,
+            backup_code_keys,
+        })
     }
 }
 

@@ -1,7 +1,8 @@
-//! Account lockout after `MAX_LOGIN_ATTEMPTS` consecutive failures, for
-//! `LOCKOUT_DURATION_MINUTES`. Counting and locking are one conditional
-//! UPDATE, so concurrent failures can neither lose a count nor lock twice:
-//! once `locked_until` is set, further failures no longer match the row.
+//! Lockouts after consecutive failures: of the password (`MAX_LOGIN_ATTEMPTS`
+//! for `LOCKOUT_DURATION_MINUTES`) and of the second factor (5 for 15
+//! minutes). Counting and locking are one conditional UPDATE, so concurrent
+//! failures can neither lose a count nor lock twice: once the lock is set,
+//! further failures no longer match the row.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -23,48 +24,97 @@ pub enum FailureOutcome {
     AlreadyLocked,
 }
 
+/// Which failures are counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    Password,
+    SecondFactor,
+}
+
+impl Counter {
+    fn columns(self) -> (users::Column, users::Column) {
+        match self {
+            Self::Password => (
+                users::Column::FailedLoginAttempts,
+                users::Column::LockedUntil,
+            ),
+            Self::SecondFactor => (
+                users::Column::TotpFailedAttempts,
+                users::Column::TotpLockedUntil,
+            ),
+        }
+    }
+}
+
 /// Whether the account is locked at `now`, and until when.
 pub fn locked_until(user: &users::Model, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     user.locked_until.filter(|until| *until > now)
 }
 
+/// Whether second-factor verification is locked at `now`, and until when.
+pub fn second_factor_locked_until(
+    user: &users::Model,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    user.totp_locked_until.filter(|until| *until > now)
+}
+
 pub async fn record_failure(
     db: &impl ConnectionTrait,
     user_id: Uuid,
+    counter: Counter,
     now: DateTime<Utc>,
     max_attempts: u32,
     lockout: Duration,
 ) -> Result<FailureOutcome, AuthError> {
+    let (count_column, until_column) = counter.columns();
     let until = now + lockout;
-    let lock_expired = Expr::col(users::Column::LockedUntil).is_not_null();
+    let lock_expired = Expr::col(until_column).is_not_null();
     // A lock that has run out starts a fresh count.
     let next_count: SimpleExpr = Expr::case(lock_expired, Expr::value(1))
-        .finally(Expr::col(users::Column::FailedLoginAttempts).add(1))
+        .finally(Expr::col(count_column).add(1))
         .into();
     let reaches_limit = Expr::expr(next_count.clone()).gte(max_attempts as i32);
     let updated = users::Entity::update_many()
-        .col_expr(users::Column::FailedLoginAttempts, next_count)
+        .col_expr(count_column, next_count)
         .col_expr(
-            users::Column::LockedUntil,
+            until_column,
             Expr::case(reaches_limit, Expr::value(until))
                 .finally(Expr::value(Option::<DateTime<Utc>>::None))
                 .into(),
         )
         .filter(users::Column::Id.eq(user_id))
-        .filter(
-            users::Column::LockedUntil
-                .is_null()
-                .or(users::Column::LockedUntil.lte(now)),
-        )
+        .filter(until_column.is_null().or(until_column.lte(now)))
         .exec_with_returning(db)
         .await?;
+    let lock = |user: &users::Model| match counter {
+        Counter::Password => user.locked_until,
+        Counter::SecondFactor => user.totp_locked_until,
+    };
     Ok(match updated.first() {
         None => FailureOutcome::AlreadyLocked,
-        Some(user) => match user.locked_until {
+        Some(user) => match lock(user) {
             Some(until) => FailureOutcome::LockedNow { until },
             None => FailureOutcome::Counted,
         },
     })
+}
+
+/// A correct second factor clears its count and any expired lock.
+pub async fn clear_second_factor_failures(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<(), AuthError> {
+    users::Entity::update_many()
+        .col_expr(users::Column::TotpFailedAttempts, Expr::value(0))
+        .col_expr(
+            users::Column::TotpLockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// A successful sign-in clears the count and any expired lock.

@@ -14,7 +14,7 @@ use super::{
     sessions::SessionKind,
     AuthService,
 };
-use crate::{entities::users, types::TokenPair};
+use crate::{entities::users, types::LoginOutcome};
 
 pub struct LoginInput<'a> {
     pub email: &'a str,
@@ -23,7 +23,8 @@ pub struct LoginInput<'a> {
 }
 
 impl AuthService {
-    /// Email and password → a new API session and its tokens.
+    /// Email and password → a new API session and its tokens, or, for an
+    /// account with 2FA on, a challenge for the second factor.
     ///
     /// An unknown email and a wrong password give the same error after the
     /// same hashing work. A locked account is refused before any hashing,
@@ -33,7 +34,7 @@ impl AuthService {
         &self,
         input: LoginInput<'_>,
         meta: &RequestMeta,
-    ) -> Result<TokenPair, AuthError> {
+    ) -> Result<LoginOutcome, AuthError> {
         let password = Password::parse("password", input.password)
             .map_err(|error| AuthError::Validation(vec![error]))?;
         // A malformed email cannot belong to an account; it still costs a
@@ -66,10 +67,16 @@ impl AuthService {
             return Err(AuthError::AccountDisabled);
         }
 
-        lockout::record_success(self.db(), user.id, now).await?;
         if rehash {
             self.upgrade_hash(&user, &password, meta).await?;
         }
+        if user.totp_enabled {
+            let challenge = self
+                .open_challenge(self.db(), user.id, input.device_name, meta)
+                .await?;
+            return Ok(LoginOutcome::TwoFactorRequired(challenge));
+        }
+        lockout::record_success(self.db(), user.id, now).await?;
         let session = self
             .open_session(
                 self.db(),
@@ -90,6 +97,7 @@ impl AuthService {
         .await?;
         let roles = roles_of(self.db(), user.id).await?;
         self.tokens_for(user.id, session.id, session.refresh_generation, roles)
+            .map(LoginOutcome::Tokens)
     }
 
     /// Counts the failure, audits it, and says what to answer.
@@ -123,6 +131,7 @@ impl AuthService {
         let outcome = match lockout::record_failure(
             self.db(),
             user.id,
+            lockout::Counter::Password,
             now,
             config.max_login_attempts,
             lockout_duration,

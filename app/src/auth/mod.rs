@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod admin;
 pub mod audit;
 pub mod backup_codes;
+pub mod challenge;
 pub mod client_ip;
 pub mod clock;
 pub mod error;
@@ -25,6 +26,7 @@ pub mod secret_box;
 pub mod sessions;
 pub mod tokens;
 pub mod totp;
+pub mod two_factor;
 
 use std::{sync::Arc, time::Duration};
 
@@ -57,20 +59,25 @@ struct Inner {
 }
 
 impl AuthService {
-    pub fn new(db: DatabaseConnection, config: Arc<Config>, clock: Arc<dyn Clock>) -> Self {
+    /// Fails only if the configured encryption keys cannot be used.
+    pub fn new(
+        db: DatabaseConnection,
+        config: Arc<Config>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, AuthError> {
         // One hash at a time per core: more would only queue inside the CPU
         // and slow every hash down together.
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self {
+        Ok(Self {
             inner: Arc::new(Inner {
-                keys: Keys::derive(&config),
+                keys: Keys::derive(&config)?,
                 hasher: PasswordHasher::new(cores),
                 rate_limiter: RateLimiter::per_minute(config.rate_limit_per_minute),
                 db,
                 config,
                 clock,
             }),
-        }
+        })
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -103,6 +110,7 @@ impl AuthService {
         if deleted > 0 {
             tracing::info!(deleted, "expired sessions removed");
         }
+        self.delete_expired_challenges().await?;
         self.inner.rate_limiter.forget_idle_clients();
         Ok(())
     }

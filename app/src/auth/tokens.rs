@@ -140,7 +140,7 @@ mod tests {
             ),
         ]);
         let config = Config::from_lookup(|name| vars.get(name).cloned()).unwrap();
-        Keys::derive(&config)
+        Keys::derive(&config).unwrap()
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub struct SiteConfig {
     pub reload_port: u32,
 }
 
+/// An encryption key and the version it is known by.
+pub type VersionedKey = (u32, SecretBox<[u8; 32]>);
+
 /// The validated configuration. Secrets are wrapped so `Debug` cannot print them.
 #[derive(Debug)]
 pub struct Config {
@@ -47,6 +50,12 @@ pub struct Config {
     pub database_url: SecretString,
     pub jwt_secret: SecretString,
     pub encryption_key: SecretBox<[u8; 32]>,
+    /// `DATABASE_ENCRYPTION_KEY_VERSION`: the version new values are written
+    /// under. Bump it when the key changes.
+    pub encryption_key_version: u32,
+    /// `DATABASE_ENCRYPTION_PREVIOUS_KEYS`: `version:key` pairs still read
+    /// (never written) after a rotation.
+    pub previous_encryption_keys: Vec<VersionedKey>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
     pub reset_token_ttl: Duration,
@@ -99,6 +108,9 @@ impl Config {
 
         let (jwt_secret, encryption_key) =
             secrets::load(&vars, environment, &data_dir, &mut warnings)?;
+        let encryption_key_version =
+            vars.number("DATABASE_ENCRYPTION_KEY_VERSION", 1, 1..=10_000)? as u32;
+        let previous_encryption_keys = secrets::previous_keys(&vars, encryption_key_version)?;
 
         Ok(Self {
             environment,
@@ -107,6 +119,8 @@ impl Config {
             database_url: SecretString::from(database_url),
             jwt_secret,
             encryption_key,
+            encryption_key_version,
+            previous_encryption_keys,
             access_token_ttl: Duration::from_secs(
                 MINUTE * vars.number("ACCESS_TOKEN_EXPIRE_MINUTES", 15, 1..=1440)?,
             ),

@@ -81,6 +81,42 @@ pub(super) fn load(
     Ok((SecretString::from(jwt), SecretBox::new(Box::new(key))))
 }
 
+pub(super) const PREVIOUS_KEYS: &str = "DATABASE_ENCRYPTION_PREVIOUS_KEYS";
+
+/// Older encryption keys, `version:key` separated by commas, each key written
+/// as `DATABASE_ENCRYPTION_KEY` is. Versions are distinct and differ from the
+/// current one.
+pub(super) fn previous_keys(
+    vars: &Vars<'_>,
+    current_version: u32,
+) -> Result<Vec<super::VersionedKey>, ConfigError> {
+    let Some(raw) = vars.string(PREVIOUS_KEYS) else {
+        return Ok(Vec::new());
+    };
+    let mut keys: Vec<super::VersionedKey> = Vec::new();
+    for entry in raw.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let invalid = |why: &str| ConfigError::new(PREVIOUS_KEYS, why.to_string());
+        let (version, key) = entry
+            .split_once(':')
+            .ok_or_else(|| invalid("each entry must be version:key, e.g. 1:BASE64KEY"))?;
+        let version: u32 = version
+            .trim()
+            .parse()
+            .ok()
+            .filter(|v| *v >= 1)
+            .ok_or_else(|| invalid("versions are whole numbers from 1"))?;
+        if version == current_version || keys.iter().any(|(v, _)| *v == version) {
+            return Err(invalid(
+                "each version may appear once and must differ from DATABASE_ENCRYPTION_KEY_VERSION",
+            ));
+        }
+        let key = decode_encryption_key(key.trim())
+            .map_err(|_| invalid("each key must be 32 bytes as base64 or 64 hex digits"))?;
+        keys.push((version, SecretBox::new(Box::new(key))));
+    }
+    Ok(keys)
+}
+
 fn missing(name: &str) -> ConfigError {
     ConfigError::new(
         name,

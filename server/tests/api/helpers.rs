@@ -79,6 +79,12 @@ impl TestApp {
         })
     }
 
+    /// The time the application sees.
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        use app::auth::clock::Clock;
+        self.clock.now()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -15,3 +15,4 @@ mod migrations;
 mod pages;
 mod rate_limits;
 mod secrets_in_logs;
+mod two_factor;

@@ -6,7 +6,7 @@ use app::{
         accounts::{ChangePasswordInput, RegisterInput},
         login::LoginInput,
     },
-    types::{ActivityPage, RegisteredUser, SessionInfo, TokenPair, UserProfile},
+    types::{ActivityPage, LoginOutcome, RegisteredUser, SessionInfo, TokenPair, UserProfile},
 };
 use axum::{extract::State, http::StatusCode, Json};
 use serde::Deserialize;
@@ -35,7 +35,7 @@ pub struct LoginRequest {
     summary = "Sign in with email and password; opens a session for this device.",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 200, description = "Signed in (`TokenPair`), or, with 2FA on, a challenge for the second factor (`TwoFactorChallenge`)", body = LoginOutcome),
         (status = 400, description = "Invalid input (`validation_error`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Unknown email or wrong password (`invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Account disabled (`account_disabled`)", body = Problem, content_type = "application/problem+json"),
@@ -46,7 +46,7 @@ pub async fn login(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
     ApiJson(body): ApiJson<LoginRequest>,
-) -> ApiResult<Json<TokenPair>> {
+) -> ApiResult<Json<LoginOutcome>> {
     let input = LoginInput {
         email: &body.email,
         password: &body.password,

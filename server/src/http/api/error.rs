@@ -156,6 +156,39 @@ fn service_error_response(error: AuthError) -> Response {
             "You do not have permission to do this.",
         ),
         NotFound => Problem::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
+        InvalidCode => Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_code",
+            "The code is wrong, expired or was already used.",
+        ),
+        InvalidSetupCode => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_code",
+            "The code does not match; check the authenticator app's clock and try the current code.",
+        ),
+        TwoFactorAlreadyEnabled => Problem::new(
+            StatusCode::CONFLICT,
+            "two_factor_already_enabled",
+            "Two-factor authentication is already on.",
+        ),
+        TwoFactorNotEnabled => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "two_factor_not_enabled",
+            "Two-factor authentication is off for this account.",
+        ),
+        TwoFactorSetupRequired => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "two_factor_setup_required",
+            "Start the setup first (POST /api/auth/setup-2fa).",
+        ),
+        TooManyAttempts { retry_after } => Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            format!(
+                "Too many wrong codes. Try again in {}.",
+                minutes(retry_after.as_secs())
+            ),
+        ),
         RateLimited { .. } => Problem::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",

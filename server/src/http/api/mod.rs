@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod two_factor;
 
 use axum::{
     extract::{DefaultBodyLimit, Request, State},
@@ -35,6 +36,19 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sessions", get(auth::sessions))
         .route("/sessions/{id}", delete(auth::revoke_session))
         .route("/activity", get(auth::activity))
+        .route("/setup-2fa", post(two_factor::setup))
+        .route("/verify-2fa-setup", post(two_factor::verify_setup))
+        .route("/disable-2fa", post(two_factor::disable))
+        .route("/backup-codes", get(two_factor::backup_codes))
+        .route(
+            "/regenerate-backup-codes",
+            post(two_factor::regenerate_backup_codes),
+        )
+        .route("/login/verify-2fa", post(two_factor::login_with_totp))
+        .route(
+            "/login/verify-backup-code",
+            post(two_factor::login_with_backup_code),
+        )
         .route_layer(middleware::from_fn_with_state(state.clone(), rate_limit));
 
     let admin_routes = Router::new()

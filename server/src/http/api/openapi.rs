@@ -7,7 +7,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{admin, auth};
+use super::{admin, auth, two_factor};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,6 +28,13 @@ use super::{admin, auth};
         auth::sessions,
         auth::revoke_session,
         auth::activity,
+        two_factor::setup,
+        two_factor::verify_setup,
+        two_factor::disable,
+        two_factor::backup_codes,
+        two_factor::regenerate_backup_codes,
+        two_factor::login_with_totp,
+        two_factor::login_with_backup_code,
         admin::list_users,
         admin::user_detail,
         admin::set_roles,
@@ -39,6 +46,7 @@ use super::{admin, auth};
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Account operations (per-IP rate limited)"),
+        (name = "two-factor", description = "TOTP two-factor authentication and backup codes"),
         (name = "admin", description = "Administration (role-based permissions)"),
     )
 )]

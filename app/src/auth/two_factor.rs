@@ -1,0 +1,492 @@
+//! Two-factor authentication: setup with a QR code, confirmation with a first
+//! code, backup codes (status, regeneration), disabling, and the factor checks
+//! the sign-in challenge uses.
+//!
+//! The TOTP secret exists only sealed (AES-256-GCM, bound to the user id) in
+//! `users.totp_secret`, or `totp_pending_secret` until confirmed. A code is
+//! accepted once: its time step is claimed with a conditional UPDATE of
+//! `totp_last_step`. A backup code is spent with a conditional UPDATE of its
+//! row. Five wrong factors lock verification for 15 minutes.
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use chrono::Duration;
+use sea_orm::{
+    sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, TransactionTrait,
+};
+use secrecy::ExposeSecret;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    audit::{self, AuditAction},
+    backup_codes,
+    error::AuthError,
+    lockout::{self, Counter, FailureOutcome},
+    password::{hashing::Verification, Password},
+    request_meta::RequestMeta,
+    totp, AuthService, Principal,
+};
+use crate::{
+    entities::{backup_codes as backup_code_rows, users},
+    types::{BackupCodesStatus, TwoFactorSetup},
+};
+
+/// Wrong second factors before verification locks (API.md).
+pub const MAX_SECOND_FACTOR_ATTEMPTS: u32 = 5;
+pub const SECOND_FACTOR_LOCK_MINUTES: i64 = 15;
+
+/// A second factor as presented.
+#[derive(Debug, Clone, Copy)]
+pub enum Factor<'a> {
+    Totp(&'a str),
+    BackupCode(&'a str),
+    /// `disable-2fa` takes either: a 6-digit code is tried as TOTP first.
+    Either(&'a str),
+}
+
+impl AuthService {
+    /// Starts (or restarts) setup: a fresh secret and backup codes. Nothing is
+    /// on until `confirm_two_factor` receives a valid code.
+    pub async fn setup_two_factor(
+        &self,
+        principal: &Principal,
+    ) -> Result<TwoFactorSetup, AuthError> {
+        let user = self.user(principal.user_id).await?;
+        if user.totp_enabled {
+            return Err(AuthError::TwoFactorAlreadyEnabled);
+        }
+        let secret = totp::generate_secret();
+        let sealed = self.keys().sealer.seal(&secret, &aad(user.id))?;
+        let codes = backup_codes::generate(
+            self.config().backup_codes_count as usize,
+            self.config().backup_code_length as usize,
+        );
+        let rows = self.backup_code_rows(user.id, &codes);
+        let now = self.now();
+        let user_id = user.id;
+        self.db()
+            .transaction::<_, (), AuthError>(|txn| {
+                Box::pin(async move {
+                    users::Entity::update_many()
+                        .col_expr(users::Column::TotpPendingSecret, Expr::value(sealed))
+                        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+                        .filter(users::Column::Id.eq(user_id))
+                        .filter(users::Column::TotpEnabled.eq(false))
+                        .exec(txn)
+                        .await?;
+                    replace_backup_codes(txn, user_id, rows).await
+                })
+            })
+            .await?;
+
+        let uri = totp::provisioning_uri(&self.config().totp_issuer, &user.email, &secret);
+        Ok(TwoFactorSetup {
+            secret: totp::encode_base32(&secret),
+            qr_code_url: qr_data_url(&uri)?,
+            provisioning_uri: uri,
+            backup_codes: codes,
+        })
+    }
+
+    /// Turns 2FA on once a code from the new authenticator checks out.
+    pub async fn confirm_two_factor(
+        &self,
+        principal: &Principal,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let user = self.user(principal.user_id).await?;
+        if user.totp_enabled {
+            return Err(AuthError::TwoFactorAlreadyEnabled);
+        }
+        let pending = user
+            .totp_pending_secret
+            .clone()
+            .ok_or(AuthError::TwoFactorSetupRequired)?;
+        let secret = self.keys().sealer.open(&pending, &aad(user.id))?;
+        let step = totp::verify(secret.expose_secret(), code, self.now().timestamp(), None)
+            .ok_or(AuthError::InvalidSetupCode)?;
+        // Conditional on the very pending secret just checked: a setup
+        // restarted meanwhile wins, and this confirmation fails.
+        let enabled = users::Entity::update_many()
+            .col_expr(users::Column::TotpEnabled, Expr::value(true))
+            .col_expr(users::Column::TotpSecret, Expr::value(pending.clone()))
+            .col_expr(
+                users::Column::TotpPendingSecret,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(users::Column::TotpLastStep, Expr::value(step))
+            .col_expr(users::Column::UpdatedAt, Expr::value(self.now()))
+            .filter(users::Column::Id.eq(user.id))
+            .filter(users::Column::TotpEnabled.eq(false))
+            .filter(users::Column::TotpPendingSecret.eq(pending))
+            .exec(self.db())
+            .await?;
+        if enabled.rows_affected != 1 {
+            return Err(AuthError::TwoFactorSetupRequired);
+        }
+        audit::record(
+            self.db(),
+            self.now(),
+            Some(user.id),
+            AuditAction::TwoFactorEnabled,
+            json!({}),
+            meta,
+        )
+        .await
+    }
+
+    /// Turns 2FA off: needs the password and a TOTP or backup code. Deletes
+    /// the secret and every backup code.
+    pub async fn disable_two_factor(
+        &self,
+        principal: &Principal,
+        password: &str,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let user = self.user(principal.user_id).await?;
+        if !user.totp_enabled {
+            return Err(AuthError::TwoFactorNotEnabled);
+        }
+        let password = Password::parse("password", password)
+            .map_err(|error| AuthError::Validation(vec![error]))?;
+        if self
+            .hasher()
+            .verify(&password, Some(&user.password_hash))
+            .await?
+            == Verification::Mismatch
+        {
+            return Err(AuthError::InvalidCredentials);
+        }
+        self.verify_second_factor(&user, Factor::Either(code), meta)
+            .await?;
+        let now = self.now();
+        let user_id = user.id;
+        let meta = meta.clone();
+        self.db()
+            .transaction::<_, (), AuthError>(|txn| {
+                Box::pin(async move {
+                    users::Entity::update_many()
+                        .col_expr(users::Column::TotpEnabled, Expr::value(false))
+                        .col_expr(
+                            users::Column::TotpSecret,
+                            Expr::value(Option::<String>::None),
+                        )
+                        .col_expr(
+                            users::Column::TotpPendingSecret,
+                            Expr::value(Option::<String>::None),
+                        )
+                        .col_expr(
+                            users::Column::TotpLastStep,
+                            Expr::value(Option::<i64>::None),
+                        )
+                        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+                        .filter(users::Column::Id.eq(user_id))
+                        .exec(txn)
+                        .await?;
+                    replace_backup_codes(txn, user_id, Vec::new()).await?;
+                    audit::record(
+                        txn,
+                        now,
+                        Some(user_id),
+                        AuditAction::TwoFactorDisabled,
+                        json!({}),
+                        &meta,
+                    )
+                    .await
+                })
+            })
+            .await?;
+        Ok(())
+    }
+
+    pub async fn backup_codes_status(
+        &self,
+        principal: &Principal,
+    ) -> Result<BackupCodesStatus, AuthError> {
+        let codes = backup_code_rows::Entity::find()
+            .filter(backup_code_rows::Column::UserId.eq(principal.user_id));
+        let total = codes.clone().count(self.db()).await?;
+        let remaining = codes
+            .filter(backup_code_rows::Column::UsedAt.is_null())
+            .count(self.db())
+            .await?;
+        Ok(BackupCodesStatus { remaining, total })
+    }
+
+    /// A new set of backup codes for a current TOTP code; the old set stops
+    /// working.
+    pub async fn regenerate_backup_codes(
+        &self,
+        principal: &Principal,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<Vec<String>, AuthError> {
+        let user = self.user(principal.user_id).await?;
+        if !user.totp_enabled {
+            return Err(AuthError::TwoFactorNotEnabled);
+        }
+        self.verify_second_factor(&user, Factor::Totp(code), meta)
+            .await?;
+        let codes = backup_codes::generate(
+            self.config().backup_codes_count as usize,
+            self.config().backup_code_length as usize,
+        );
+        let rows = self.backup_code_rows(user.id, &codes);
+        let now = self.now();
+        let user_id = user.id;
+        let count = codes.len();
+        let meta = meta.clone();
+        self.db()
+            .transaction::<_, (), AuthError>(|txn| {
+                Box::pin(async move {
+                    replace_backup_codes(txn, user_id, rows).await?;
+                    audit::record(
+                        txn,
+                        now,
+                        Some(user_id),
+                        AuditAction::BackupCodesRegenerated,
+                        json!({ "count": count }),
+                        &meta,
+                    )
+                    .await
+                })
+            })
+            .await?;
+        Ok(codes)
+    }
+
+    /// Checks a second factor of a user with 2FA on, counting failures and
+    /// locking verification after too many. On success the factor is spent:
+    /// the TOTP step can not be used again, the backup code is used up.
+    pub(crate) async fn verify_second_factor(
+        &self,
+        user: &users::Model,
+        factor: Factor<'_>,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let now = self.now();
+        if let Some(until) = lockout::second_factor_locked_until(user, now) {
+            return Err(too_many_attempts(until, now));
+        }
+        let accepted = match factor {
+            Factor::Totp(code) => self.spend_totp(user, code, meta).await?,
+            Factor::BackupCode(code) => self.spend_backup_code(user, code, meta).await?,
+            Factor::Either(code) => {
+                self.spend_totp(user, code, meta).await?
+                    || self.spend_backup_code(user, code, meta).await?
+            }
+        };
+        if accepted {
+            return lockout::clear_second_factor_failures(self.db(), user.id).await;
+        }
+
+        let outcome = lockout::record_failure(
+            self.db(),
+            user.id,
+            Counter::SecondFactor,
+            now,
+            MAX_SECOND_FACTOR_ATTEMPTS,
+            Duration::minutes(SECOND_FACTOR_LOCK_MINUTES),
+        )
+        .await?;
+        audit::record(
+            self.db(),
+            now,
+            Some(user.id),
+            AuditAction::TwoFactorChallengeFailed,
+            json!({}),
+            meta,
+        )
+        .await?;
+        match outcome {
+            FailureOutcome::Counted => Err(AuthError::InvalidCode),
+            FailureOutcome::LockedNow { until } => {
+                audit::record(
+                    self.db(),
+                    now,
+                    Some(user.id),
+                    AuditAction::TwoFactorLocked,
+                    json!({ "locked_until": super::sessions::rfc3339(until) }),
+                    meta,
+                )
+                .await?;
+                Err(too_many_attempts(until, now))
+            }
+            FailureOutcome::AlreadyLocked => Err(too_many_attempts(
+                now + Duration::minutes(SECOND_FACTOR_LOCK_MINUTES),
+                now,
+            )),
+        }
+    }
+
+    /// True if `code` is the TOTP of a step not used before; claims the step.
+    async fn spend_totp(
+        &self,
+        user: &users::Model,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<bool, AuthError> {
+        let Some(sealed) = &user.totp_secret else {
+            return Ok(false);
+        };
+        let secret = self.keys().sealer.open(sealed, &aad(user.id))?;
+        let now = self.now().timestamp();
+        let Some(step) = totp::verify(secret.expose_secret(), code, now, user.totp_last_step)
+        else {
+            if totp::verify(secret.expose_secret(), code, now, None).is_some() {
+                self.audit_replay(user.id, meta).await?;
+            }
+            return Ok(false);
+        };
+        let claimed = users::Entity::update_many()
+            .col_expr(users::Column::TotpLastStep, Expr::value(step))
+            .filter(users::Column::Id.eq(user.id))
+            .filter(
+                users::Column::TotpLastStep
+                    .is_null()
+                    .or(users::Column::TotpLastStep.lt(step)),
+            )
+            .exec(self.db())
+            .await?;
+        if claimed.rows_affected == 0 {
+            // A concurrent request used this very code first.
+            self.audit_replay(user.id, meta).await?;
+        }
+        Ok(claimed.rows_affected == 1)
+    }
+
+    /// True if `code` is an unused backup code of the user; spends it.
+    async fn spend_backup_code(
+        &self,
+        user: &users::Model,
+        code: &str,
+        meta: &RequestMeta,
+    ) -> Result<bool, AuthError> {
+        let Some(normalized) =
+            backup_codes::normalize(code, self.config().backup_code_length as usize)
+        else {
+            return Ok(false);
+        };
+        // One candidate hash per known key version; the stored hash names its
+        // version, so codes made before a key rotation still work.
+        let candidates: Vec<String> = self
+            .keys()
+            .backup_code_keys
+            .iter()
+            .map(|(version, key)| stored_hash(*version, key.expose_secret(), &normalized))
+            .collect();
+        let now = self.now();
+        let spent = backup_code_rows::Entity::update_many()
+            .col_expr(backup_code_rows::Column::UsedAt, Expr::value(now))
+            .filter(backup_code_rows::Column::UserId.eq(user.id))
+            .filter(backup_code_rows::Column::CodeHash.is_in(candidates))
+            .filter(backup_code_rows::Column::UsedAt.is_null())
+            .exec(self.db())
+            .await?;
+        if spent.rows_affected != 1 {
+            return Ok(false);
+        }
+        let remaining = backup_code_rows::Entity::find()
+            .filter(backup_code_rows::Column::UserId.eq(user.id))
+            .filter(backup_code_rows::Column::UsedAt.is_null())
+            .count(self.db())
+            .await?;
+        audit::record(
+            self.db(),
+            now,
+            Some(user.id),
+            AuditAction::BackupCodeUsed,
+            json!({ "remaining": remaining }),
+            meta,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    async fn audit_replay(&self, user_id: Uuid, meta: &RequestMeta) -> Result<(), AuthError> {
+        audit::record(
+            self.db(),
+            self.now(),
+            Some(user_id),
+            AuditAction::TwoFactorCodeReplayed,
+            json!({}),
+            meta,
+        )
+        .await
+    }
+
+    fn backup_code_rows(
+        &self,
+        user_id: Uuid,
+        codes: &[String],
+    ) -> Vec<backup_code_rows::ActiveModel> {
+        let (version, key) = &self.keys().backup_code_keys[0];
+        let now = self.now();
+        codes
+            .iter()
+            .map(|code| backup_code_rows::ActiveModel {
+                id: Set(Uuid::new_v4()),
+                user_id: Set(user_id),
+                code_hash: Set(stored_hash(*version, key.expose_secret(), code)),
+                used_at: Set(None),
+                created_at: Set(now),
+            })
+            .collect()
+    }
+}
+
+async fn replace_backup_codes(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    rows: Vec<backup_code_rows::ActiveModel>,
+) -> Result<(), AuthError> {
+    backup_code_rows::Entity::delete_many()
+        .filter(backup_code_rows::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    if !rows.is_empty() {
+        backup_code_rows::Entity::insert_many(rows)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// `v{version}:{hex HMAC}`: the key version travels with the hash.
+fn stored_hash(version: u32, key: &[u8; 32], normalized: &str) -> String {
+    format!("v{version}:{}", backup_codes::hash(key, normalized))
+}
+
+/// Associated data binding a sealed TOTP secret to its user: a ciphertext
+/// copied onto another row does not open there.
+fn aad(user_id: Uuid) -> Vec<u8> {
+    format!("totp:{user_id}").into_bytes()
+}
+
+fn too_many_attempts(
+    until: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AuthError {
+    let seconds = (until - now).num_seconds().max(1).unsigned_abs();
+    AuthError::TooManyAttempts {
+        retry_after: std::time::Duration::from_secs(seconds),
+    }
+}
+
+/// A QR code of the provisioning URI as an SVG `data:` URL.
+fn qr_data_url(uri: &str) -> Result<String, AuthError> {
+    let code = qrcode::QrCode::with_error_correction_level(uri, qrcode::EcLevel::M)
+        .map_err(AuthError::internal)?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build();
+    Ok(format!(
+        "data:image/svg+xml;base64,{}",
+        STANDARD.encode(svg)
+    ))
+}
