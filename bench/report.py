@@ -19,7 +19,7 @@ Results of `bench/run.sh` (what it measures and how to run it:
 kept. The server, PostgreSQL and the load generator (wrk) share the same
 machine and talk over loopback, so absolute figures are conservative: on a
 2-core machine wrk takes CPU time the server would otherwise have. The
-per-IP rate limit is raised for the run (`RATE_LIMIT_PER_MINUTE=1000000`),
+per-IP rate limit is raised for the run (`RATE_LIMIT_PER_MINUTE=1000000000`),
 since all the load comes from one IP.
 
 When a target is missed, the section says what limits it. The script writes

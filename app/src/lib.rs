@@ -19,3 +19,5 @@ pub mod config;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod entities;
+#[cfg(feature = "ssr")]
+pub mod security;

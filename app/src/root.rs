@@ -12,6 +12,9 @@ use crate::pages::{home::HomePage, not_found::NotFound};
 
 /// The document around every server-rendered page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::security::set_page_content_security_policy();
+
     view! {
         <!DOCTYPE html>
         <html lang="en">

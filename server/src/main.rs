@@ -12,8 +12,21 @@ use server::{
 /// Exit status for a configuration error (sysexits' EX_CONFIG).
 const EXIT_CONFIG: u8 = 78;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    tune_allocator();
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(error) => {
+            eprintln!("gatehouse: cannot start the async runtime: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::from_env() {
         Ok(config) => config,
@@ -60,3 +73,21 @@ async fn main() -> ExitCode {
         }
     }
 }
+
+/// Each password hash takes a 19 MiB Argon2 block. glibc's malloc raises its
+/// mmap threshold once such a block is freed and from then on keeps freed
+/// blocks in its arenas, so the resident size grows with every hashing
+/// thread. A fixed threshold returns large blocks to the system at once, and
+/// fewer arenas keep the rest compact (see docs/BENCHMARKS.md).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    // SAFETY: mallopt only changes allocator parameters; called before any
+    // other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
+        libc::mallopt(libc::M_ARENA_MAX, 4);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}

@@ -134,8 +134,9 @@ impl AuthService {
         })
     }
 
+    /// The caller's profile, from the account read while authenticating.
     pub async fn profile(&self, principal: &Principal) -> Result<UserProfile, AuthError> {
-        let user = self.user(principal.user_id).await?;
+        let user = principal.user.clone();
         let roles = roles_of(self.db(), user.id).await?;
         Ok(UserProfile {
             id: user.id.to_string(),

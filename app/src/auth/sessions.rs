@@ -17,7 +17,7 @@ use super::{
     tokens, AuthService,
 };
 use crate::{
-    entities::sessions,
+    entities::{sessions, users},
     types::{SessionInfo, TokenPair},
 };
 
@@ -41,11 +41,13 @@ impl SessionKind {
     }
 }
 
-/// An authenticated caller: a verified access token whose session is active.
+/// An authenticated caller: a verified access token whose session is active,
+/// with the account as it was read in the same query.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub user_id: Uuid,
     pub session_id: Uuid,
+    pub user: users::Model,
 }
 
 impl AuthService {
@@ -105,15 +107,19 @@ impl AuthService {
         })
     }
 
-    /// Verifies a bearer token and that its session is still active.
+    /// Verifies a bearer token and that its session is still active. One
+    /// query reads the session and its account together: this runs on every
+    /// authenticated request.
     pub async fn authenticate(&self, access_token: &str) -> Result<Principal, AuthError> {
         let now = self.now();
         let claims = tokens::verify_access(self.keys(), access_token, now)?;
-        let session = sessions::Entity::find_by_id(claims.sid)
+        let (session, user) = sessions::Entity::find_by_id(claims.sid)
             .filter(sessions::Column::UserId.eq(claims.sub))
+            .find_also_related(users::Entity)
             .one(self.db())
             .await?
-            .filter(|session| is_active(session, now))
+            .and_then(|(session, user)| Some((session, user?)))
+            .filter(|(session, user)| is_active(session, now) && user.is_active)
             .ok_or(AuthError::InvalidToken)?;
         if now - session.last_activity > Duration::seconds(ACTIVITY_RESOLUTION_SECONDS) {
             sessions::Entity::update_many()
@@ -125,6 +131,7 @@ impl AuthService {
         Ok(Principal {
             user_id: session.user_id,
             session_id: session.id,
+            user,
         })
     }
 

@@ -137,7 +137,8 @@ impl Config {
             totp_issuer: vars.totp_issuer("TOTP_ISSUER_NAME", "GLAD Labs")?,
             backup_codes_count: vars.number("BACKUP_CODES_COUNT", 10, 1..=50)? as u32,
             backup_code_length: vars.number("BACKUP_CODE_LENGTH", 8, 6..=32)? as u32,
-            rate_limit_per_minute: vars.number("RATE_LIMIT_PER_MINUTE", 60, 1..=1_000_000)? as u32,
+            rate_limit_per_minute: vars.number("RATE_LIMIT_PER_MINUTE", 60, 1..=1_000_000_000)?
+                as u32,
             trusted_proxies: vars.ip_nets("TRUSTED_PROXIES")?,
             cors_origins: vars.origins(
                 "CORS_ORIGINS",

@@ -4,10 +4,11 @@ pub mod api;
 pub mod middleware;
 pub mod ops;
 pub mod problem;
+pub mod security_headers;
 
 use app::{shell, App};
 use axum::{routing::get, Router};
-use leptos::prelude::provide_context;
+use leptos::{nonce::provide_nonce, prelude::provide_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
 use crate::state::AppState;
@@ -18,6 +19,8 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let leptos_options = state.leptos_options.clone();
     let context_state = state.clone();
+    let fallback_state = state.clone();
+    let production = state.config.is_production();
 
     let router = Router::new()
         .route("/healthz", get(ops::healthz))
@@ -26,10 +29,25 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.auth.clone()),
+            move || {
+                provide_nonce();
+                provide_context(context_state.auth.clone());
+            },
             move || shell(leptos_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            move || {
+                provide_nonce();
+                provide_context(fallback_state.auth.clone());
+            },
+            shell,
+        ))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            security_headers::add(production, request, next)
+        }))
         .with_state(state);
     middleware::wrap(router)
 }

@@ -3,15 +3,20 @@
 //! design's scheme) still verify and are flagged for re-hashing.
 //!
 //! Hashing is deliberately slow, so it never runs on the async runtime's
-//! worker threads: it goes to the blocking pool, at most `concurrency` at a
-//! time (one per core by default), so a login storm queues here instead of
-//! starving every other request.
+//! worker threads: it goes to a dedicated pool of `concurrency` threads (one
+//! per core by default), so a login storm queues here instead of starving
+//! every other request.
+//!
+//! Each hashing thread keeps its 19 MiB of Argon2 working memory and reuses
+//! it for every verification: allocating and faulting in fresh pages per
+//! hash cost about as much as the hash itself (docs/BENCHMARKS.md). Memory
+//! stays bounded at one block set per hashing thread.
 
-use std::sync::Arc;
+use std::{cell::RefCell, sync::Arc};
 
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
-use tokio::sync::Semaphore;
+use subtle::ConstantTimeEq;
 
 use super::Password;
 use crate::auth::error::AuthError;
@@ -30,9 +35,14 @@ pub enum Verification {
     },
 }
 
+thread_local! {
+    /// This hashing thread's Argon2 working memory, reused by each hash.
+    static ARGON2_MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
 #[derive(Clone)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
+    pool: Arc<rayon::ThreadPool>,
     /// Verified against when the account does not exist, so an unknown email
     /// costs the same work as a wrong password.
     dummy_hash: Arc<str>,
@@ -41,8 +51,13 @@ pub struct PasswordHasher {
 impl PasswordHasher {
     pub fn new(concurrency: usize) -> Self {
         let dummy = hash_now("gatehouse: no such account").expect("hashing a constant works");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(concurrency.max(1))
+            .thread_name(|i| format!("password-hash-{i}"))
+            .build()
+            .expect("the password hashing threads start");
         Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            pool: Arc::new(pool),
             dummy_hash: dummy.into(),
         }
     }
@@ -73,14 +88,22 @@ impl PasswordHasher {
         })
     }
 
+    /// Runs `work` on a hashing thread; the caller's task waits without
+    /// holding a runtime thread.
     async fn run_blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AuthError> {
-        let _permit = self.permits.acquire().await.map_err(AuthError::internal)?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(AuthError::internal)
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.pool.spawn(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+            let _ = done.send(outcome);
+        });
+        match result.await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(_)) => Err(AuthError::Internal("password hashing panicked".into())),
+            Err(error) => Err(AuthError::internal(error)),
+        }
     }
 }
 
@@ -108,9 +131,7 @@ fn verify_now(password: &str, phc: &str) -> Result<Verification, AuthError> {
     let parsed = PasswordHash::new(phc).map_err(AuthError::internal)?;
     let algorithm = parsed.algorithm.as_str();
     let result = match algorithm {
-        "argon2id" | "argon2i" | "argon2d" => {
-            argon2().verify_password(password.as_bytes(), &parsed)
-        }
+        "argon2id" | "argon2i" | "argon2d" => verify_argon2(password.as_bytes(), &parsed),
         "pbkdf2-sha256" | "pbkdf2-sha512" | "pbkdf2" => {
             pbkdf2::Pbkdf2.verify_password(password.as_bytes(), &parsed)
         }
@@ -126,6 +147,40 @@ fn verify_now(password: &str, phc: &str) -> Result<Verification, AuthError> {
         }),
         Err(password_hash::Error::Password) => Ok(Verification::Mismatch),
         Err(error) => Err(AuthError::internal(error)),
+    }
+}
+
+/// Argon2 verification with this thread's reusable working memory: the same
+/// computation as `Argon2::verify_password`, without a 19 MiB allocation per
+/// call. The comparison is constant-time.
+fn verify_argon2(password: &[u8], parsed: &PasswordHash<'_>) -> password_hash::Result<()> {
+    let algorithm = Algorithm::try_from(parsed.algorithm)?;
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()?
+        .unwrap_or_default();
+    let params = Params::try_from(parsed)?;
+    let expected = parsed.hash.ok_or(password_hash::Error::Password)?;
+    let salt = parsed.salt.ok_or(password_hash::Error::SaltInvalid(
+        password_hash::errors::InvalidValue::Malformed,
+    ))?;
+    let mut salt_bytes = [0u8; 64];
+    let salt = salt.decode_b64(&mut salt_bytes)?;
+
+    let mut computed = vec![0u8; expected.len()];
+    let block_count = params.block_count();
+    let hasher = Argon2::new(algorithm, version, params);
+    ARGON2_MEMORY.with_borrow_mut(|blocks| {
+        if blocks.len() < block_count {
+            blocks.resize(block_count, Block::default());
+        }
+        hasher.hash_password_into_with_memory(password, salt, &mut computed, &mut blocks[..])
+    })?;
+    if bool::from(computed.as_slice().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(password_hash::Error::Password)
     }
 }
 
