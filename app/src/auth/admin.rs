@@ -81,7 +81,8 @@ impl AuthService {
     ) -> Result<AdminUserPage, AuthError> {
         self.require_permission(actor, USERS_READ, meta).await?;
         let limit = limit.unwrap_or(50).clamp(1, MAX_USERS_PAGE);
-        let offset = offset.unwrap_or(0);
+        // The database takes a signed 64-bit offset.
+        let offset = offset.unwrap_or(0).min(i64::MAX as u64);
         let mut select = users::Entity::find();
         if let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) {
             let pattern = format!("%{}%", escape_like(&query.to_lowercase()));

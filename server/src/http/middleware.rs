@@ -1,11 +1,14 @@
 //! Middleware every request passes through, outermost first: a request id is
 //! assigned (or a well-formed incoming one kept), the request is traced in a
-//! span carrying that id, and the id is echoed on the response.
+//! span carrying that id, the id is echoed on the response, and a panic in a
+//! handler becomes a generic 500 problem+json instead of a dropped
+//! connection.
 
 use axum::Router;
 use http::HeaderName;
 use tower::ServiceBuilder;
 use tower_http::{
+    catch_panic::CatchPanicLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::{DefaultOnResponse, TraceLayer},
     LatencyUnit,
@@ -28,6 +31,20 @@ pub fn wrap(router: Router) -> Router {
                             .latency_unit(LatencyUnit::Micros),
                     ),
             )
-            .layer(PropagateRequestIdLayer::new(request_id)),
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(CatchPanicLayer::custom(panic_response)),
     )
+}
+
+/// The answer for a handler that panicked: a bug, logged in the request's
+/// span, never described to the client.
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    tracing::error!("a request handler panicked");
+    super::problem::Problem::new(
+        http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Something went wrong on our side. Quote the x-request-id header when reporting it.",
+    )
+    .into_response()
 }
