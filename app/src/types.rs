@@ -74,19 +74,13 @@ pub struct ActivityPage {
     pub next_before: Option<i64>,
 }
 
-/// An account as an administrator sees it.
+/// An account as an administrator sees it: the profile, plus its lockout
+/// state.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AdminUser {
-    pub id: String,
-    pub email: String,
-    pub username: String,
-    pub is_active: bool,
-    pub totp_enabled: bool,
-    pub email_verified: bool,
-    pub roles: Vec<String>,
-    pub created_at: String,
-    pub last_login: Option<String>,
+    #[serde(flatten)]
+    pub profile: UserProfile,
     pub failed_login_attempts: i32,
     /// Set while the account is locked.
     pub locked_until: Option<String>,

@@ -89,7 +89,7 @@ pub async fn run_admin(config: Config, command: AdminCommand) -> Result<String, 
                 .map_err(describe)?;
             Ok(format!(
                 "created {} ({}) with roles {:?}",
-                updated.email, updated.id, updated.roles
+                updated.profile.email, updated.profile.id, updated.profile.roles
             ))
         }
         AdminCommand::Promote { email, role } => {
@@ -102,7 +102,7 @@ pub async fn run_admin(config: Config, command: AdminCommand) -> Result<String, 
                 .map_err(describe)?;
             Ok(format!(
                 "{} now has roles {:?}",
-                updated.email, updated.roles
+                updated.profile.email, updated.profile.roles
             ))
         }
     }

@@ -136,19 +136,8 @@ impl AuthService {
 
     /// The caller's profile, from the account read while authenticating.
     pub async fn profile(&self, principal: &Principal) -> Result<UserProfile, AuthError> {
-        let user = principal.user.clone();
-        let roles = roles_of(self.db(), user.id).await?;
-        Ok(UserProfile {
-            id: user.id.to_string(),
-            email: user.email,
-            username: user.username,
-            is_active: user.is_active,
-            totp_enabled: user.totp_enabled,
-            email_verified: user.email_verified,
-            roles,
-            created_at: rfc3339(user.created_at),
-            last_login: user.last_login.map(rfc3339),
-        })
+        let roles = roles_of(self.db(), principal.user_id).await?;
+        Ok(profile_of(&principal.user, roles))
     }
 
     /// Changes the password after checking the current one; every other
@@ -320,5 +309,20 @@ fn duplicate_to_conflict(error: DbErr) -> AuthError {
         }
         Some(SqlErr::UniqueConstraintViolation(_)) => AuthError::UsernameTaken,
         _ => error.into(),
+    }
+}
+
+/// What an account shows of itself.
+pub(crate) fn profile_of(user: &users::Model, roles: Vec<String>) -> UserProfile {
+    UserProfile {
+        id: user.id.to_string(),
+        email: user.email.clone(),
+        username: user.username.clone(),
+        is_active: user.is_active,
+        totp_enabled: user.totp_enabled,
+        email_verified: user.email_verified,
+        roles,
+        created_at: rfc3339(user.created_at),
+        last_login: user.last_login.map(rfc3339),
     }
 }

@@ -317,15 +317,7 @@ impl AuthService {
         let roles = roles_of(self.db(), user.id).await?;
         let now = self.now();
         Ok(AdminUser {
-            id: user.id.to_string(),
-            email: user.email,
-            username: user.username,
-            is_active: user.is_active,
-            totp_enabled: user.totp_enabled,
-            email_verified: user.email_verified,
-            roles,
-            created_at: rfc3339(user.created_at),
-            last_login: user.last_login.map(rfc3339),
+            profile: super::accounts::profile_of(&user, roles),
             failed_login_attempts: user.failed_login_attempts,
             locked_until: user.locked_until.filter(|t| *t > now).map(rfc3339),
         })
