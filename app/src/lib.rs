@@ -5,6 +5,7 @@
 //! layers, the service. None of it is compiled into the wasm.
 
 pub mod components;
+pub mod page_error;
 pub mod pages;
 mod root;
 pub mod types;
@@ -13,6 +14,8 @@ pub use root::{shell, App};
 
 #[cfg(feature = "ssr")]
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod browser_session;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]

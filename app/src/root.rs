@@ -4,11 +4,14 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 use crate::components::layout::{SiteFooter, SiteHeader};
-use crate::pages::{home::HomePage, not_found::NotFound};
+use crate::pages::{
+    account::AccountPage, home::HomePage, login::LoginPage, not_found::NotFound,
+    register::RegisterPage,
+};
 
 /// The document around every server-rendered page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -57,6 +60,11 @@ pub fn App() -> impl IntoView {
             <main id="main" class="site-main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/register") view=RegisterPage/>
+                    // Async: the server waits for the account data, so a
+                    // signed-out visitor gets a real 302 to /login.
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

@@ -88,7 +88,7 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        tokio::spawn(housekeeping(self.state.auth.clone()));
+        tokio::spawn(housekeeping(self.state.clone()));
         let router = http::router(self.state);
         axum::serve(
             self.listener,
@@ -116,12 +116,15 @@ fn leptos_options(config: &Config, address: SocketAddr) -> LeptosOptions {
 
 /// Removes expired sessions and idle rate-limit entries now and then. Every
 /// node runs it; the deletes are idempotent.
-async fn housekeeping(auth: AuthService) {
+async fn housekeeping(state: AppState) {
     let mut interval = tokio::time::interval(AuthService::HOUSEKEEPING_INTERVAL);
     loop {
         interval.tick().await;
-        if let Err(error) = auth.housekeeping().await {
+        if let Err(error) = state.auth.housekeeping().await {
             tracing::warn!(%error, "housekeeping failed; will retry");
+        }
+        if let Err(error) = http::browser_sessions::delete_expired(&state.db).await {
+            tracing::warn!(%error, "removing expired browser sessions failed; will retry");
         }
     }
 }

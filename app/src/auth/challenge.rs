@@ -28,7 +28,7 @@ use super::{
     AuthService,
 };
 use crate::{
-    entities::{two_factor_challenges as challenges, users},
+    entities::{sessions, two_factor_challenges as challenges, users},
     types::{TokenPair, TwoFactorChallenge},
 };
 
@@ -72,15 +72,36 @@ impl AuthService {
         })
     }
 
-    /// Completes a sign-in with the challenge token and a second factor
-    /// (`Factor::Totp` or `Factor::BackupCode`).
-    #[tracing::instrument(skip_all, fields(ip = %meta.ip))]
+    /// API: completes a sign-in with the challenge token and a second factor
+    /// (`Factor::Totp` or `Factor::BackupCode`); returns the new tokens.
     pub async fn complete_challenge(
         &self,
         challenge_token: &str,
         factor: Factor<'_>,
         meta: &RequestMeta,
     ) -> Result<TokenPair, AuthError> {
+        let session = self
+            .complete_challenge_session(challenge_token, factor, SessionKind::Api, meta)
+            .await?;
+        let roles = roles_of(self.db(), session.user_id).await?;
+        self.tokens_for(
+            session.user_id,
+            session.id,
+            session.refresh_generation,
+            roles,
+        )
+    }
+
+    /// Completes a sign-in with the challenge token and a second factor and
+    /// opens a session of `kind`. Both transports finish a 2FA sign-in here.
+    #[tracing::instrument(skip_all, fields(ip = %meta.ip))]
+    pub async fn complete_challenge_session(
+        &self,
+        challenge_token: &str,
+        factor: Factor<'_>,
+        kind: SessionKind,
+        meta: &RequestMeta,
+    ) -> Result<sessions::Model, AuthError> {
         let challenge = self.find_challenge(challenge_token).await?;
         let user = users::Entity::find_by_id(challenge.user_id)
             .one(self.db())
@@ -105,7 +126,7 @@ impl AuthService {
             .open_session(
                 self.db(),
                 user.id,
-                SessionKind::Api,
+                kind,
                 challenge.device_name.as_deref(),
                 meta,
             )
@@ -123,8 +144,7 @@ impl AuthService {
             meta,
         )
         .await?;
-        let roles = roles_of(self.db(), user.id).await?;
-        self.tokens_for(user.id, session.id, session.refresh_generation, roles)
+        Ok(session)
     }
 
     /// The open challenge a token names, if its secret half is right

@@ -14,7 +14,10 @@ use super::{
     sessions::SessionKind,
     AuthService,
 };
-use crate::{entities::users, types::LoginOutcome};
+use crate::{
+    entities::{sessions, users},
+    types::{LoginOutcome, TwoFactorChallenge},
+};
 
 pub struct LoginInput<'a> {
     pub email: &'a str,
@@ -22,19 +25,49 @@ pub struct LoginInput<'a> {
     pub device_name: Option<&'a str>,
 }
 
+/// The result of a correct password: a session, or the second step.
+#[derive(Debug)]
+pub enum SignIn {
+    Session(sessions::Model),
+    TwoFactorRequired(TwoFactorChallenge),
+}
+
 impl AuthService {
-    /// Email and password → a new API session and its tokens, or, for an
-    /// account with 2FA on, a challenge for the second factor.
-    ///
-    /// An unknown email and a wrong password give the same error after the
-    /// same hashing work. A locked account is refused before any hashing,
-    /// even with the right password.
-    #[tracing::instrument(skip_all, fields(ip = %meta.ip))]
+    /// API sign-in: email and password → a new API session and its tokens,
+    /// or, for an account with 2FA on, a challenge for the second factor.
     pub async fn login(
         &self,
         input: LoginInput<'_>,
         meta: &RequestMeta,
     ) -> Result<LoginOutcome, AuthError> {
+        match self.sign_in(input, SessionKind::Api, meta).await? {
+            SignIn::TwoFactorRequired(challenge) => Ok(LoginOutcome::TwoFactorRequired(challenge)),
+            SignIn::Session(session) => {
+                let roles = roles_of(self.db(), session.user_id).await?;
+                self.tokens_for(
+                    session.user_id,
+                    session.id,
+                    session.refresh_generation,
+                    roles,
+                )
+                .map(LoginOutcome::Tokens)
+            }
+        }
+    }
+
+    /// Email and password → a session of `kind`, or a 2FA challenge. Both
+    /// transports sign in through here.
+    ///
+    /// An unknown email and a wrong password give the same error after the
+    /// same hashing work. A locked account is refused before any hashing,
+    /// even with the right password.
+    #[tracing::instrument(skip_all, fields(ip = %meta.ip))]
+    pub async fn sign_in(
+        &self,
+        input: LoginInput<'_>,
+        kind: SessionKind,
+        meta: &RequestMeta,
+    ) -> Result<SignIn, AuthError> {
         let password = Password::parse("password", input.password)
             .map_err(|error| AuthError::Validation(vec![error]))?;
         // A malformed email cannot belong to an account; it still costs a
@@ -74,17 +107,11 @@ impl AuthService {
             let challenge = self
                 .open_challenge(self.db(), user.id, input.device_name, meta)
                 .await?;
-            return Ok(LoginOutcome::TwoFactorRequired(challenge));
+            return Ok(SignIn::TwoFactorRequired(challenge));
         }
         lockout::record_success(self.db(), user.id, now).await?;
         let session = self
-            .open_session(
-                self.db(),
-                user.id,
-                SessionKind::Api,
-                input.device_name,
-                meta,
-            )
+            .open_session(self.db(), user.id, kind, input.device_name, meta)
             .await?;
         audit::record(
             self.db(),
@@ -95,9 +122,7 @@ impl AuthService {
             meta,
         )
         .await?;
-        let roles = roles_of(self.db(), user.id).await?;
-        self.tokens_for(user.id, session.id, session.refresh_generation, roles)
-            .map(LoginOutcome::Tokens)
+        Ok(SignIn::Session(session))
     }
 
     /// Counts the failure, audits it, and says what to answer.

@@ -3,6 +3,14 @@
 
 use std::net::IpAddr;
 
+use http::{header, HeaderMap};
+use ipnet::IpNet;
+
+use super::client_ip::client_ip;
+
+/// The header carrying the request id (set by the server's middleware).
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
 /// User agents are free text chosen by the client; keep a sane amount.
 const MAX_USER_AGENT_CHARS: usize = 512;
 
@@ -14,6 +22,19 @@ pub struct RequestMeta {
 }
 
 impl RequestMeta {
+    /// From an HTTP request: the peer address (through `trusted` proxies
+    /// only), the `User-Agent` and the `x-request-id` headers. Both
+    /// transports read requests this way.
+    pub fn from_http(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Self {
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let peer = peer.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        Self::new(
+            client_ip(peer, text("x-forwarded-for"), trusted),
+            text(header::USER_AGENT.as_str()),
+            text(REQUEST_ID_HEADER),
+        )
+    }
+
     pub fn new(ip: IpAddr, user_agent: Option<&str>, request_id: Option<&str>) -> Self {
         Self {
             ip,

@@ -107,14 +107,37 @@ impl AuthService {
         })
     }
 
-    /// Verifies a bearer token and that its session is still active. One
-    /// query reads the session and its account together: this runs on every
-    /// authenticated request.
+    /// Verifies a bearer token and that its session is still active.
     pub async fn authenticate(&self, access_token: &str) -> Result<Principal, AuthError> {
+        let claims = tokens::verify_access(self.keys(), access_token, self.now())?;
+        self.principal_for(claims.sid, claims.sub, SessionKind::Api)
+            .await
+    }
+
+    /// The signed-in user of a browser, whose cookie session names the
+    /// `sessions` row (so that "sign out everywhere" ends it too).
+    pub async fn authenticate_browser(
+        &self,
+        session_id: Uuid,
+        user_id: Uuid,
+    ) -> Result<Principal, AuthError> {
+        self.principal_for(session_id, user_id, SessionKind::Browser)
+            .await
+    }
+
+    /// The principal of an active session of `kind`. One query reads the
+    /// session and its account together: this runs on every authenticated
+    /// request.
+    async fn principal_for(
+        &self,
+        session_id: Uuid,
+        user_id: Uuid,
+        kind: SessionKind,
+    ) -> Result<Principal, AuthError> {
         let now = self.now();
-        let claims = tokens::verify_access(self.keys(), access_token, now)?;
-        let (session, user) = sessions::Entity::find_by_id(claims.sid)
-            .filter(sessions::Column::UserId.eq(claims.sub))
+        let (session, user) = sessions::Entity::find_by_id(session_id)
+            .filter(sessions::Column::UserId.eq(user_id))
+            .filter(sessions::Column::Kind.eq(kind.as_str()))
             .find_also_related(users::Entity)
             .one(self.db())
             .await?

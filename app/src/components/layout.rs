@@ -4,7 +4,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The navigation entries, in order. One list, so every menu agrees.
-const NAV_LINKS: &[(&str, &str)] = &[("/", "Home")];
+const NAV_LINKS: &[(&str, &str)] = &[
+    ("/", "Home"),
+    ("/account", "Account"),
+    ("/login", "Sign in"),
+    ("/register", "Create account"),
+];
 
 #[component]
 pub fn SiteHeader() -> impl IntoView {

@@ -6,6 +6,7 @@ pub mod backup_codes;
 pub mod password_history;
 pub mod role_permissions;
 pub mod sessions;
+pub mod tower_sessions;
 pub mod two_factor_challenges;
 pub mod user_roles;
 pub mod users;

@@ -1,9 +1,11 @@
 //! The HTTP edge: routes, middleware and the problem+json error format.
 
 pub mod api;
+pub mod browser_sessions;
 pub mod middleware;
 pub mod ops;
 pub mod problem;
+pub mod same_origin;
 pub mod security_headers;
 
 use app::{shell, App};
@@ -45,6 +47,8 @@ pub fn router(state: AppState) -> Router {
             },
             shell,
         ))
+        .layer(browser_sessions::layer(state.db.clone(), production))
+        .layer(axum::middleware::from_fn(same_origin::check))
         .layer(axum::middleware::from_fn(move |request, next| {
             security_headers::add(production, request, next)
         }))

@@ -13,6 +13,7 @@ mod docs;
 mod health;
 mod migrations;
 mod pages;
+mod pages_auth;
 mod rate_limits;
 mod secrets_in_logs;
 mod two_factor;

@@ -7,14 +7,14 @@
 
 use std::net::SocketAddr;
 
-use app::auth::{client_ip::client_ip, AuthError, Principal, RequestMeta};
+use app::auth::{AuthError, Principal, RequestMeta};
 use axum::{
     extract::{ConnectInfo, FromRequest, FromRequestParts},
     http::{header, request::Parts},
 };
 
 use super::error::ApiError;
-use crate::{http::middleware::REQUEST_ID_HEADER, state::AppState};
+use crate::state::AppState;
 
 pub struct ClientMeta(pub RequestMeta);
 
@@ -23,19 +23,8 @@ pub fn request_meta(parts: &Parts, state: &AppState) -> RequestMeta {
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-    let header_text = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let ip = client_ip(
-        peer,
-        header_text("x-forwarded-for"),
-        &state.config.trusted_proxies,
-    );
-    RequestMeta::new(
-        ip,
-        header_text(header::USER_AGENT.as_str()),
-        header_text(REQUEST_ID_HEADER),
-    )
+        .map(|ConnectInfo(addr)| addr.ip());
+    RequestMeta::from_http(peer, &parts.headers, &state.config.trusted_proxies)
 }
 
 impl FromRequestParts<AppState> for ClientMeta {

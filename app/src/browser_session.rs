@@ -1,0 +1,126 @@
+//! What server functions need from the request: the service, who is asking
+//! (`RequestMeta`, read as the JSON API reads it), and the browser's cookie
+//! session, which names the `sessions` row of the signed-in device.
+
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use leptos::prelude::use_context;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use crate::{
+    auth::{AuthService, Principal, RequestMeta},
+    entities::sessions,
+    page_error::PageError,
+};
+
+const SIGNED_IN: &str = "signed_in";
+const CHALLENGE: &str = "two_factor_challenge";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SignedIn {
+    session_id: Uuid,
+    user_id: Uuid,
+}
+
+fn internal(error: impl std::fmt::Display) -> PageError {
+    tracing::error!(%error, "browser session");
+    PageError::new(
+        "internal_error",
+        "Something went wrong on our side. Please try again.",
+    )
+}
+
+pub fn auth() -> Result<AuthService, PageError> {
+    use_context::<AuthService>().ok_or_else(|| internal("no AuthService in context"))
+}
+
+async fn cookie_session() -> Result<Session, PageError> {
+    leptos_axum::extract::<Session>().await.map_err(internal)
+}
+
+/// Who is asking: client IP (through trusted proxies), user agent, request id.
+pub async fn request_meta(auth: &AuthService) -> Result<RequestMeta, PageError> {
+    let parts: http::request::Parts = use_context().ok_or_else(|| internal("no request parts"))?;
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| address.ip());
+    Ok(RequestMeta::from_http(
+        peer,
+        &parts.headers,
+        &auth.config().trusted_proxies,
+    ))
+}
+
+/// After a successful sign-in: a new cookie session id (so a session id
+/// planted before sign-in is worthless) that names the new device session.
+pub async fn establish(session: &sessions::Model) -> Result<(), PageError> {
+    let cookie = cookie_session().await?;
+    cookie.remove_value(CHALLENGE).await.map_err(internal)?;
+    cookie.cycle_id().await.map_err(internal)?;
+    let signed_in = SignedIn {
+        session_id: session.id,
+        user_id: session.user_id,
+    };
+    cookie.insert(SIGNED_IN, signed_in).await.map_err(internal)
+}
+
+/// The signed-in user, if the cookie names a session that is still active;
+/// a revoked or expired one is forgotten.
+pub async fn current_principal(auth: &AuthService) -> Result<Option<Principal>, PageError> {
+    let cookie = cookie_session().await?;
+    let Some(signed_in) = cookie.get::<SignedIn>(SIGNED_IN).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    match auth
+        .authenticate_browser(signed_in.session_id, signed_in.user_id)
+        .await
+    {
+        Ok(principal) => Ok(Some(principal)),
+        Err(crate::auth::AuthError::InvalidToken) => {
+            cookie.flush().await.map_err(internal)?;
+            Ok(None)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The signed-in user, or the "signed out" error pages turn into a redirect.
+pub async fn require_principal(auth: &AuthService) -> Result<Principal, PageError> {
+    current_principal(auth)
+        .await?
+        .ok_or_else(|| PageError::new("signed_out", "Please sign in."))
+}
+
+/// Keeps the pending 2FA challenge of a sign-in in the cookie session.
+pub async fn keep_challenge(token: &str) -> Result<(), PageError> {
+    let cookie = cookie_session().await?;
+    cookie.cycle_id().await.map_err(internal)?;
+    cookie.insert(CHALLENGE, token).await.map_err(internal)
+}
+
+pub async fn pending_challenge() -> Result<Option<String>, PageError> {
+    cookie_session()
+        .await?
+        .get::<String>(CHALLENGE)
+        .await
+        .map_err(internal)
+}
+
+/// Forgets everything the cookie session held.
+pub async fn forget() -> Result<(), PageError> {
+    cookie_session().await?.flush().await.map_err(internal)
+}
+
+/// Only a local path may be a redirect target after sign-in.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
+        _ => "/account".to_string(),
+    }
+}

@@ -1,0 +1,93 @@
+//! `/account`: the profile and a security overview. Signed-out visitors are
+//! sent to `/login` and come back here afterwards.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use crate::{page_error::PageError, types::UserProfile};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub profile: UserProfile,
+    pub active_sessions: usize,
+    pub backup_codes_remaining: u64,
+    pub password_changed_at: String,
+}
+
+#[server(prefix = "/_fn", endpoint = "account_overview")]
+pub async fn account_overview() -> Result<AccountSummary, PageError> {
+    use crate::browser_session as browser;
+
+    let auth = browser::auth()?;
+    let Some(principal) = browser::current_principal(&auth).await? else {
+        leptos_axum::redirect("/login?next=/account");
+        return Err(PageError::new("signed_out", "Please sign in."));
+    };
+    let profile = auth.profile(&principal).await?;
+    let active_sessions = auth.list_sessions(&principal).await?.len();
+    let backup_codes = auth.backup_codes_status(&principal).await?;
+    Ok(AccountSummary {
+        profile,
+        active_sessions,
+        backup_codes_remaining: backup_codes.remaining,
+        password_changed_at: principal
+            .user
+            .last_password_change
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    })
+}
+
+#[server(prefix = "/_fn", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), PageError> {
+    use crate::browser_session as browser;
+
+    let auth = browser::auth()?;
+    let meta = browser::request_meta(&auth).await?;
+    if let Some(principal) = browser::current_principal(&auth).await? {
+        auth.logout(&principal, &meta).await?;
+    }
+    browser::forget().await?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| account_overview());
+    let sign_out = ServerAction::<SignOut>::new();
+
+    view! {
+        <Title text="Your account"/>
+        <section aria-labelledby="account-title">
+            <h1 id="account-title">"Your account"</h1>
+            <Suspense fallback=|| view! { <p>"Loading your account…"</p> }>
+                {move || overview.get().map(|result| match result {
+                    Ok(account) => view! { <Overview account/> }.into_any(),
+                    Err(error) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
+                })}
+            </Suspense>
+            <ActionForm action=sign_out attr:class="inline-form">
+                <button type="submit" class="button--secondary">"Sign out"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Overview(account: AccountSummary) -> impl IntoView {
+    let profile = account.profile;
+    let two_factor = if profile.totp_enabled { "On" } else { "Off" };
+    view! {
+        <dl class="facts">
+            <div><dt>"Username"</dt><dd data-testid="username">{profile.username}</dd></div>
+            <div><dt>"Email"</dt><dd>{profile.email}</dd></div>
+            <div><dt>"Roles"</dt><dd>{profile.roles.join(", ")}</dd></div>
+            <div><dt>"Two-factor authentication"</dt><dd data-testid="two-factor">{two_factor}</dd></div>
+            <div><dt>"Backup codes left"</dt><dd>{account.backup_codes_remaining}</dd></div>
+            <div><dt>"Signed-in devices"</dt><dd data-testid="sessions">{account.active_sessions}</dd></div>
+            <div><dt>"Last sign-in"</dt><dd><time>{profile.last_login.unwrap_or_else(|| "—".into())}</time></dd></div>
+            <div><dt>"Password last changed"</dt><dd><time>{account.password_changed_at}</time></dd></div>
+        </dl>
+    }
+}

@@ -1,0 +1,96 @@
+//! `/login`: sign in with email and password; with 2FA on, continue at
+//! `/login/2fa`. A real HTML form: it works before hydration and without
+//! JavaScript, and updates in place when JavaScript runs.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_query_map};
+
+use crate::{
+    components::forms::{FieldError, FormError},
+    page_error::PageError,
+};
+
+#[server(prefix = "/_fn", endpoint = "sign_in")]
+pub async fn sign_in_with_password(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), PageError> {
+    use crate::auth::{
+        login::{LoginInput, SignIn},
+        sessions::SessionKind,
+    };
+    use crate::browser_session as browser;
+
+    let auth = browser::auth()?;
+    let meta = browser::request_meta(&auth).await?;
+    auth.rate_limiter().check(meta.ip)?;
+    let input = LoginInput {
+        email: &email,
+        password: &password,
+        device_name: None,
+    };
+    let next = browser::safe_next(next.as_deref());
+    match auth.sign_in(input, SessionKind::Browser, &meta).await? {
+        SignIn::Session(session) => {
+            browser::establish(&session).await?;
+            leptos_axum::redirect(&next);
+        }
+        SignIn::TwoFactorRequired(challenge) => {
+            browser::keep_challenge(&challenge.challenge_token).await?;
+            leptos_axum::redirect(&format!("/login/2fa?next={}", urlencoding(&next)));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn urlencoding(path: &str) -> String {
+    url::form_urlencoded::byte_serialize(path.as_bytes()).collect()
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<SignInWithPassword>::new();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let registered = move || query.read().get("registered").is_some();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let pending = action.pending();
+
+    view! {
+        <Title text="Sign in"/>
+        <section class="auth-card" aria-labelledby="login-title">
+            <h1 id="login-title">"Sign in"</h1>
+            <Show when=registered>
+                <p class="notice" role="status">"Your account is ready. Sign in to continue."</p>
+            </Show>
+            <ActionForm action=action attr:class="form">
+                <FormError error=error/>
+                <input type="hidden" name="next" value=next/>
+                <div class="field">
+                    <label for="email">"Email"</label>
+                    <input id="email" name="email" type="email" autocomplete="username" required
+                        aria-describedby="email-error"/>
+                    <FieldError error=error field="email"/>
+                </div>
+                <div class="field">
+                    <label for="password">"Password"</label>
+                    <input id="password" name="password" type="password"
+                        autocomplete="current-password" required aria-describedby="password-error"/>
+                    <FieldError error=error field="password"/>
+                </div>
+                <button type="submit" aria-disabled=move || pending.get().to_string()>
+                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <p>"No account yet? " <A href="/register">"Create one"</A></p>
+        </section>
+    }
+}
+
+/// Shown to a page whose error was `signed_out`; here so pages can share it.
+pub fn is_signed_out(error: &PageError) -> bool {
+    error.code == "signed_out"
+}
