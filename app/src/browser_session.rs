@@ -124,3 +124,44 @@ pub fn safe_next(next: Option<&str>) -> String {
         _ => "/account".to_string(),
     }
 }
+
+/// The HTTP status of a failed server function. Leptos answers every error
+/// with 500 unless told otherwise, and a 500 means a bug here: a wrong
+/// password is a 401, a lockout a 429. A plain HTML form post (no
+/// JavaScript) keeps the redirect back to its form that Leptos gives it, and
+/// a "signed out" answer keeps its redirect to the sign-in page.
+pub fn respond<T>(result: Result<T, PageError>) -> Result<T, PageError> {
+    use http::{header::ACCEPT, StatusCode};
+    use leptos_axum::ResponseOptions;
+
+    let Err(error) = &result else {
+        return result;
+    };
+    let plain_form = use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    });
+    if plain_form || error.code == "signed_out" {
+        return result;
+    }
+    let status = match error.code.as_str() {
+        "invalid_credentials" | "invalid_code" => StatusCode::UNAUTHORIZED,
+        "account_disabled" | "forbidden" => StatusCode::FORBIDDEN,
+        "not_found" => StatusCode::NOT_FOUND,
+        "email_taken" | "username_taken" | "two_factor_already_enabled" => StatusCode::CONFLICT,
+        "account_locked" | "rate_limited" | "too_many_attempts" => StatusCode::TOO_MANY_REQUESTS,
+        "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+        "internal_error" | "request_failed" => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    if let Some(response) = use_context::<ResponseOptions>() {
+        response.set_status(status);
+        if let Some(seconds) = error.retry_after {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
+    }
+    result
+}

@@ -9,6 +9,7 @@ pub mod page_error;
 pub mod pages;
 mod root;
 pub mod types;
+pub mod url_path;
 
 pub use root::{shell, App};
 

@@ -9,8 +9,8 @@ use leptos_router::{
 
 use crate::components::layout::{SiteFooter, SiteHeader};
 use crate::pages::{
-    account::AccountPage, home::HomePage, login::LoginPage, not_found::NotFound,
-    register::RegisterPage,
+    account::AccountPage, home::HomePage, login::LoginPage, login_two_factor::LoginTwoFactorPage,
+    not_found::NotFound, register::RegisterPage,
 };
 
 /// The document around every server-rendered page.
@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage/>
                     <Route path=path!("/login") view=LoginPage/>
+                    <Route path=path!("/login/2fa") view=LoginTwoFactorPage/>
                     <Route path=path!("/register") view=RegisterPage/>
                     // Async: the server waits for the account data, so a
                     // signed-out visitor gets a real 302 to /login.

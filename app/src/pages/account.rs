@@ -19,37 +19,47 @@ pub struct AccountSummary {
 pub async fn account_overview() -> Result<AccountSummary, PageError> {
     use crate::browser_session as browser;
 
-    let auth = browser::auth()?;
-    let Some(principal) = browser::current_principal(&auth).await? else {
-        leptos_axum::redirect("/login?next=/account");
-        return Err(PageError::new("signed_out", "Please sign in."));
-    };
-    let profile = auth.profile(&principal).await?;
-    let active_sessions = auth.list_sessions(&principal).await?.len();
-    let backup_codes = auth.backup_codes_status(&principal).await?;
-    Ok(AccountSummary {
-        profile,
-        active_sessions,
-        backup_codes_remaining: backup_codes.remaining,
-        password_changed_at: principal
-            .user
-            .last_password_change
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-    })
+    browser::respond(
+        async move {
+            let auth = browser::auth()?;
+            let Some(principal) = browser::current_principal(&auth).await? else {
+                leptos_axum::redirect("/login?next=/account");
+                return Err(PageError::new("signed_out", "Please sign in."));
+            };
+            let profile = auth.profile(&principal).await?;
+            let active_sessions = auth.list_sessions(&principal).await?.len();
+            let backup_codes = auth.backup_codes_status(&principal).await?;
+            Ok(AccountSummary {
+                profile,
+                active_sessions,
+                backup_codes_remaining: backup_codes.remaining,
+                password_changed_at: principal
+                    .user
+                    .last_password_change
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            })
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/_fn", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), PageError> {
     use crate::browser_session as browser;
 
-    let auth = browser::auth()?;
-    let meta = browser::request_meta(&auth).await?;
-    if let Some(principal) = browser::current_principal(&auth).await? {
-        auth.logout(&principal, &meta).await?;
-    }
-    browser::forget().await?;
-    leptos_axum::redirect("/login");
-    Ok(())
+    browser::respond(
+        async move {
+            let auth = browser::auth()?;
+            let meta = browser::request_meta(&auth).await?;
+            if let Some(principal) = browser::current_principal(&auth).await? {
+                auth.logout(&principal, &meta).await?;
+            }
+            browser::forget().await?;
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[component]

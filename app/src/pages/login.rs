@@ -23,31 +23,34 @@ pub async fn sign_in_with_password(
     };
     use crate::browser_session as browser;
 
-    let auth = browser::auth()?;
-    let meta = browser::request_meta(&auth).await?;
-    auth.rate_limiter().check(meta.ip)?;
-    let input = LoginInput {
-        email: &email,
-        password: &password,
-        device_name: None,
-    };
-    let next = browser::safe_next(next.as_deref());
-    match auth.sign_in(input, SessionKind::Browser, &meta).await? {
-        SignIn::Session(session) => {
-            browser::establish(&session).await?;
-            leptos_axum::redirect(&next);
+    browser::respond(
+        async move {
+            let auth = browser::auth()?;
+            let meta = browser::request_meta(&auth).await?;
+            auth.rate_limiter().check(meta.ip)?;
+            let input = LoginInput {
+                email: &email,
+                password: &password,
+                device_name: None,
+            };
+            let next = browser::safe_next(next.as_deref());
+            match auth.sign_in(input, SessionKind::Browser, &meta).await? {
+                SignIn::Session(session) => {
+                    browser::establish(&session).await?;
+                    leptos_axum::redirect(&next);
+                }
+                SignIn::TwoFactorRequired(challenge) => {
+                    browser::keep_challenge(&challenge.challenge_token).await?;
+                    leptos_axum::redirect(&format!(
+                        "/login/2fa?next={}",
+                        crate::url_path::encode_query_value(&next)
+                    ));
+                }
+            }
+            Ok(())
         }
-        SignIn::TwoFactorRequired(challenge) => {
-            browser::keep_challenge(&challenge.challenge_token).await?;
-            leptos_axum::redirect(&format!("/login/2fa?next={}", urlencoding(&next)));
-        }
-    }
-    Ok(())
-}
-
-#[cfg(feature = "ssr")]
-fn urlencoding(path: &str) -> String {
-    url::form_urlencoded::byte_serialize(path.as_bytes()).collect()
+        .await,
+    )
 }
 
 #[component]

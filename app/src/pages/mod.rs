@@ -3,5 +3,6 @@
 pub mod account;
 pub mod home;
 pub mod login;
+pub mod login_two_factor;
 pub mod not_found;
 pub mod register;

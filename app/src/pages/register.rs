@@ -19,17 +19,22 @@ pub async fn register_account(
     use crate::auth::accounts::RegisterInput;
     use crate::browser_session as browser;
 
-    let auth = browser::auth()?;
-    let meta = browser::request_meta(&auth).await?;
-    auth.rate_limiter().check(meta.ip)?;
-    let input = RegisterInput {
-        email: &email,
-        username: &username,
-        password: &password,
-    };
-    auth.register(input, &meta).await?;
-    leptos_axum::redirect("/login?registered=1");
-    Ok(())
+    browser::respond(
+        async move {
+            let auth = browser::auth()?;
+            let meta = browser::request_meta(&auth).await?;
+            auth.rate_limiter().check(meta.ip)?;
+            let input = RegisterInput {
+                email: &email,
+                username: &username,
+                password: &password,
+            };
+            auth.register(input, &meta).await?;
+            leptos_axum::redirect("/login?registered=1");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[component]

@@ -9,6 +9,7 @@ crate::backend_tests!(
     a_signed_out_visitor_is_sent_to_sign_in,
     a_cross_origin_post_is_refused,
     page_failures_count_toward_the_same_lockout,
+    a_failed_server_function_is_a_4xx_not_a_500,
 );
 
 /// A client that keeps cookies, asks for HTML and does not follow
@@ -148,4 +149,47 @@ async fn page_failures_count_toward_the_same_lockout(app: TestApp) {
         "account_locked",
     )
     .await;
+}
+
+/// What the hydrated page sends (no `Accept: text/html`): a wrong password is
+/// a 401 carrying the page error, never a 500.
+async fn a_failed_server_function_is_a_4xx_not_a_500(app: TestApp) {
+    app.signed_up("sara").await;
+    let response = reqwest::Client::new()
+        .post(app.url("/_fn/sign_in"))
+        .header("origin", &app.address)
+        .form(&[
+            ("email", "sara@example.com"),
+            ("password", "Wrong-Password-123"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_credentials", "{body}");
+
+    for _ in 0..4 {
+        reqwest::Client::new()
+            .post(app.url("/_fn/sign_in"))
+            .header("origin", &app.address)
+            .form(&[
+                ("email", "sara@example.com"),
+                ("password", "Wrong-Password-123"),
+            ])
+            .send()
+            .await
+            .unwrap();
+    }
+    let locked = reqwest::Client::new()
+        .post(app.url("/_fn/sign_in"))
+        .header("origin", &app.address)
+        .form(&[("email", "sara@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(locked.status(), 429);
+    assert!(locked.headers().contains_key("retry-after"));
+    let body: serde_json::Value = locked.json().await.unwrap();
+    assert_eq!(body["code"], "account_locked");
 }
