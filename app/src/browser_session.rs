@@ -165,3 +165,17 @@ pub fn respond<T>(result: Result<T, PageError>) -> Result<T, PageError> {
     }
     result
 }
+
+/// The signed-in user, or a redirect to sign in and come back to `here`.
+pub async fn signed_in_or_redirect(auth: &AuthService, here: &str) -> Result<Principal, PageError> {
+    match current_principal(auth).await? {
+        Some(principal) => Ok(principal),
+        None => {
+            leptos_axum::redirect(&format!(
+                "/login?next={}",
+                crate::url_path::encode_query_value(here)
+            ));
+            Err(PageError::new("signed_out", "Please sign in."))
+        }
+    }
+}

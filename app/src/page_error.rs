@@ -36,6 +36,17 @@ impl PageError {
         }
     }
 
+    /// An error about one form field.
+    pub fn for_field(code: &str, field: &str, message: &str) -> Self {
+        let mut error = Self::new(code, message);
+        error.fields.push(PageFieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        });
+        error
+    }
+
     /// The message for one form field, if that field failed.
     pub fn field(&self, name: &str) -> Option<String> {
         let messages: Vec<&str> = self

@@ -10,7 +10,7 @@ use leptos_router::{
 use crate::components::layout::{SiteFooter, SiteHeader};
 use crate::pages::{
     account::AccountPage, home::HomePage, login::LoginPage, login_two_factor::LoginTwoFactorPage,
-    not_found::NotFound, register::RegisterPage,
+    not_found::NotFound, password::PasswordPage, register::RegisterPage, sessions::SessionsPage,
 };
 
 /// The document around every server-rendered page.
@@ -66,6 +66,8 @@ pub fn App() -> impl IntoView {
                     // Async: the server waits for the account data, so a
                     // signed-out visitor gets a real 302 to /login.
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

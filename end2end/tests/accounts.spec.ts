@@ -68,3 +68,55 @@ test("a signed-out visitor to /account comes back there after signing in", async
   await signIn(page, who.email);
   await expect(page).toHaveURL(/\/account$/);
 });
+
+test("see devices, sign another one out, change the password", async ({ page, request }, testInfo) => {
+  const who = person("devices");
+  await register(page, who);
+  await signIn(page, who.email);
+  await expect(page).toHaveURL(/\/account$/);
+
+  // A second device: an API client signing in.
+  const api = await request.post("/api/auth/login", {
+    data: { email: who.email, password, device_name: "Build server" },
+  });
+  const { access_token } = await api.json();
+
+  await page.goto("/account/sessions");
+  const devices = page.getByTestId("devices").getByRole("listitem");
+  await expect(devices).toHaveCount(2);
+  await expect(page.getByText("This device", { exact: true })).toBeVisible();
+  const other = devices.filter({ hasText: "Build server" });
+  await page.screenshot({ path: testInfo.outputPath("devices.png"), fullPage: true });
+  await other.getByRole("button", { name: "Sign out this device" }).click();
+  await expect(devices).toHaveCount(1);
+  const me = await request.get("/api/auth/me", { headers: { Authorization: `Bearer ${access_token}` } });
+  expect(me.status()).toBe(401);
+
+  await page.goto("/account/password");
+  const newPassword = "Amber-Canyon-River-77";
+  await page.getByLabel("Current password", { exact: true }).fill("Wrong-Password-123");
+  await page.getByLabel("New password", { exact: true }).fill(newPassword);
+  await page.getByLabel("Confirm the new password").fill(newPassword);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.locator("#current_password-error")).toHaveText("That is not your current password.");
+
+  await page.getByLabel("Current password", { exact: true }).fill(password);
+  // Long enough for the browser's own check, so the server's policy speaks.
+  await page.getByLabel("New password", { exact: true }).fill("no-uppercase-here-42");
+  await page.getByLabel("Confirm the new password").fill("no-uppercase-here-42");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.locator("#new_password-error")).toContainText("uppercase letter");
+
+  await page.getByLabel("Current password", { exact: true }).fill(password);
+  await page.getByLabel("New password", { exact: true }).fill(newPassword);
+  await page.getByLabel("Confirm the new password").fill(newPassword);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByRole("status")).toContainText("Password changed");
+  await page.screenshot({ path: testInfo.outputPath("password-changed.png"), fullPage: true });
+
+  await page.goto("/account");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await signIn(page, who.email, newPassword);
+  await expect(page).toHaveURL(/\/account$/);
+});

@@ -249,6 +249,32 @@ impl AuthService {
         Ok(revoked)
     }
 
+    /// Signs out every other session of the caller, keeping this one.
+    pub async fn logout_others(
+        &self,
+        principal: &Principal,
+        meta: &RequestMeta,
+    ) -> Result<u64, AuthError> {
+        let revoked = self
+            .revoke_where(
+                sessions::Column::UserId
+                    .eq(principal.user_id)
+                    .and(sessions::Column::Id.ne(principal.session_id)),
+                "logout_others",
+            )
+            .await?;
+        audit::record(
+            self.db(),
+            self.now(),
+            Some(principal.user_id),
+            AuditAction::LogoutAll,
+            json!({ "revoked": revoked, "kept_current": true }),
+            meta,
+        )
+        .await?;
+        Ok(revoked)
+    }
+
     /// The caller's active sessions, most recently used first.
     pub async fn list_sessions(
         &self,

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 use crate::{page_error::PageError, types::UserProfile};
@@ -38,6 +39,23 @@ pub async fn account_overview() -> Result<AccountSummary, PageError> {
                     .last_password_change
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             })
+        }
+        .await,
+    )
+}
+
+/// For account pages that load nothing else: redirects a signed-out visitor
+/// to sign in and come back to `here`.
+#[server(prefix = "/_fn", endpoint = "ensure_signed_in")]
+pub async fn ensure_signed_in(here: String) -> Result<(), PageError> {
+    use crate::browser_session as browser;
+
+    browser::respond(
+        async move {
+            let auth = browser::auth()?;
+            let here = browser::safe_next(Some(&here));
+            browser::signed_in_or_redirect(&auth, &here).await?;
+            Ok(())
         }
         .await,
     )
@@ -95,9 +113,20 @@ fn Overview(account: AccountSummary) -> impl IntoView {
             <div><dt>"Roles"</dt><dd>{profile.roles.join(", ")}</dd></div>
             <div><dt>"Two-factor authentication"</dt><dd data-testid="two-factor">{two_factor}</dd></div>
             <div><dt>"Backup codes left"</dt><dd>{account.backup_codes_remaining}</dd></div>
-            <div><dt>"Signed-in devices"</dt><dd data-testid="sessions">{account.active_sessions}</dd></div>
+            <div>
+                <dt>"Signed-in devices"</dt>
+                <dd data-testid="sessions">
+                    {account.active_sessions} " · " <A href="/account/sessions">"Manage devices"</A>
+                </dd>
+            </div>
             <div><dt>"Last sign-in"</dt><dd><time>{profile.last_login.unwrap_or_else(|| "—".into())}</time></dd></div>
-            <div><dt>"Password last changed"</dt><dd><time>{account.password_changed_at}</time></dd></div>
+            <div>
+                <dt>"Password last changed"</dt>
+                <dd>
+                    <time>{account.password_changed_at}</time> " · "
+                    <A href="/account/password">"Change password"</A>
+                </dd>
+            </div>
         </dl>
     }
 }

@@ -5,4 +5,6 @@ pub mod home;
 pub mod login;
 pub mod login_two_factor;
 pub mod not_found;
+pub mod password;
 pub mod register;
+pub mod sessions;

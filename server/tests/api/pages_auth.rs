@@ -102,9 +102,19 @@ async fn a_page_sign_in_opens_a_browser_session_the_api_can_end(app: TestApp) {
 }
 
 async fn a_signed_out_visitor_is_sent_to_sign_in(app: TestApp) {
-    let page = browser().get(app.url("/account")).send().await.unwrap();
-    assert!(page.status().is_redirection(), "{}", page.status());
-    assert_eq!(page.headers()["location"], "/login?next=/account");
+    for (path, next) in [
+        ("/account", "/account"),
+        ("/account/sessions", "/account/sessions"),
+        ("/account/password", "/account/password"),
+    ] {
+        let page = browser().get(app.url(path)).send().await.unwrap();
+        assert!(page.status().is_redirection(), "{path}: {}", page.status());
+        assert_eq!(
+            page.headers()["location"],
+            format!("/login?next={next}"),
+            "{path}"
+        );
+    }
 }
 
 async fn a_cross_origin_post_is_refused(app: TestApp) {
