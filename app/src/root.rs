@@ -9,8 +9,9 @@ use leptos_router::{
 
 use crate::components::layout::{SiteFooter, SiteHeader};
 use crate::pages::{
-    account::AccountPage, home::HomePage, login::LoginPage, login_two_factor::LoginTwoFactorPage,
-    not_found::NotFound, password::PasswordPage, register::RegisterPage, sessions::SessionsPage,
+    account::AccountPage, activity::ActivityPage, home::HomePage, login::LoginPage,
+    login_two_factor::LoginTwoFactorPage, not_found::NotFound, password::PasswordPage,
+    register::RegisterPage, sessions::SessionsPage,
 };
 
 /// The document around every server-rendered page.
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/activity") view=ActivityPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

@@ -40,6 +40,12 @@ for (const javaScript of [true, false]) {
       await expect(page.getByTestId("two-factor")).toHaveText("Off");
       await page.screenshot({ path: testInfo.outputPath("account.png"), fullPage: true });
 
+      await page.getByRole("link", { name: "See activity" }).click();
+      const events = page.getByTestId("events");
+      await expect(events).toContainText("Signed in");
+      await expect(events).toContainText("Account created");
+      await page.goto("/account");
+
       await page.getByRole("button", { name: "Sign out" }).click();
       await expect(page).toHaveURL(/\/login$/);
       await page.goto("/account");

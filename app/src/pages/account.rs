@@ -119,7 +119,13 @@ fn Overview(account: AccountSummary) -> impl IntoView {
                     {account.active_sessions} " · " <A href="/account/sessions">"Manage devices"</A>
                 </dd>
             </div>
-            <div><dt>"Last sign-in"</dt><dd><time>{profile.last_login.unwrap_or_else(|| "—".into())}</time></dd></div>
+            <div>
+                <dt>"Last sign-in"</dt>
+                <dd>
+                    <time>{profile.last_login.unwrap_or_else(|| "—".into())}</time> " · "
+                    <A href="/account/activity">"See activity"</A>
+                </dd>
+            </div>
             <div>
                 <dt>"Password last changed"</dt>
                 <dd>

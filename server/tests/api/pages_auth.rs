@@ -106,6 +106,7 @@ async fn a_signed_out_visitor_is_sent_to_sign_in(app: TestApp) {
         ("/account", "/account"),
         ("/account/sessions", "/account/sessions"),
         ("/account/password", "/account/password"),
+        ("/account/activity", "/account/activity"),
     ] {
         let page = browser().get(app.url(path)).send().await.unwrap();
         assert!(page.status().is_redirection(), "{path}: {}", page.status());
