@@ -7,8 +7,15 @@ import { join } from "node:path";
 // a fresh SQLite database in a temporary folder. Never the developer's data.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
-const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-e2e-"));
+// Made once, by the main process; the workers (which load this file again)
+// inherit it through the environment, so they see the server's data folder.
+const dataDir = (process.env.GATEHOUSE_E2E_DATA_DIR ??= mkdtempSync(
+  join(tmpdir(), "gatehouse-e2e-"),
+));
 const workspace = join(__dirname, "..");
+// Tests that need the server's command line (to make an administrator) run it
+// on that same data folder.
+process.env.GATEHOUSE_E2E_WORKSPACE = workspace;
 
 export default defineConfig({
   testDir: "./tests",

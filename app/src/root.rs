@@ -9,9 +9,9 @@ use leptos_router::{
 
 use crate::components::layout::{SiteFooter, SiteHeader};
 use crate::pages::{
-    account::AccountPage, activity::ActivityPage, home::HomePage, login::LoginPage,
-    login_two_factor::LoginTwoFactorPage, not_found::NotFound, password::PasswordPage,
-    register::RegisterPage, sessions::SessionsPage,
+    account::AccountPage, activity::ActivityPage, admin_users::AdminUsersPage, home::HomePage,
+    login::LoginPage, login_two_factor::LoginTwoFactorPage, not_found::NotFound,
+    password::PasswordPage, register::RegisterPage, sessions::SessionsPage,
 };
 
 /// The document around every server-rendered page.
@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/activity") view=ActivityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

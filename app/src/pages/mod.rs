@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod admin_users;
 pub mod home;
 pub mod login;
 pub mod login_two_factor;

@@ -107,6 +107,7 @@ async fn a_signed_out_visitor_is_sent_to_sign_in(app: TestApp) {
         ("/account/sessions", "/account/sessions"),
         ("/account/password", "/account/password"),
         ("/account/activity", "/account/activity"),
+        ("/admin/users", "/admin/users"),
     ] {
         let page = browser().get(app.url(path)).send().await.unwrap();
         assert!(page.status().is_redirection(), "{path}: {}", page.status());
