@@ -14,6 +14,7 @@ const EXIT_CONFIG: u8 = 78;
 
 fn main() -> ExitCode {
     tune_allocator();
+    restrict_new_files();
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -91,3 +92,16 @@ fn tune_allocator() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn tune_allocator() {}
+
+/// Files the server creates (the embedded database and its journal, the
+/// development secrets) hold password hashes and sealed secrets: owner only.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn restrict_new_files() {
+    // SAFETY: umask only sets the process's file-creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn restrict_new_files() {}
