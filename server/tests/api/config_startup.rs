@@ -187,10 +187,10 @@ fn development_generates_secrets_and_shutdown_is_graceful() {
     assert_eq!(mode & 0o777, 0o600);
     let kept = std::fs::read_to_string(&secrets).unwrap();
     assert!(kept.contains("JWT_SECRET_KEY=") && kept.contains("DATABASE_ENCRYPTION_KEY="));
-    assert!(
-        dir.path().join("data/gatehouse.db").exists(),
-        "SQLite file created"
-    );
+    // The database holds password hashes and sealed secrets: owner only.
+    let database = dir.path().join("data/gatehouse.db");
+    let mode = std::fs::metadata(&database).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "the database is owner-only: {mode:o}");
 
     let status = http_get_status(&address, "/readyz");
     assert_eq!(status, 200);
