@@ -28,6 +28,7 @@ struct SignedIn {
 fn internal(error: impl std::fmt::Display) -> PageError {
     tracing::error!(%error, "browser session");
     PageError::new(
+        500,
         "internal_error",
         "Something went wrong on our side. Please try again.",
     )
@@ -92,7 +93,7 @@ pub async fn current_principal(auth: &AuthService) -> Result<Option<Principal>, 
 pub async fn require_principal(auth: &AuthService) -> Result<Principal, PageError> {
     current_principal(auth)
         .await?
-        .ok_or_else(|| PageError::new("signed_out", "Please sign in."))
+        .ok_or_else(|| PageError::new(401, "signed_out", "Please sign in."))
 }
 
 /// Keeps the pending 2FA challenge of a sign-in in the cookie session.
@@ -147,16 +148,7 @@ pub fn respond<T>(result: Result<T, PageError>) -> Result<T, PageError> {
     if plain_form || error.code == "signed_out" {
         return result;
     }
-    let status = match error.code.as_str() {
-        "invalid_credentials" | "invalid_code" => StatusCode::UNAUTHORIZED,
-        "account_disabled" | "forbidden" => StatusCode::FORBIDDEN,
-        "not_found" => StatusCode::NOT_FOUND,
-        "email_taken" | "username_taken" | "two_factor_already_enabled" => StatusCode::CONFLICT,
-        "account_locked" | "rate_limited" | "too_many_attempts" => StatusCode::TOO_MANY_REQUESTS,
-        "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
-        "internal_error" | "request_failed" => StatusCode::INTERNAL_SERVER_ERROR,
-        _ => StatusCode::BAD_REQUEST,
-    };
+    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if let Some(response) = use_context::<ResponseOptions>() {
         response.set_status(status);
         if let Some(seconds) = error.retry_after {
@@ -175,7 +167,7 @@ pub async fn signed_in_or_redirect(auth: &AuthService, here: &str) -> Result<Pri
                 "/login?next={}",
                 crate::url_path::encode_query_value(here)
             ));
-            Err(PageError::new("signed_out", "Please sign in."))
+            Err(PageError::new(401, "signed_out", "Please sign in."))
         }
     }
 }

@@ -19,6 +19,9 @@ pub struct PageFieldError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct PageError {
+    /// The HTTP status a failed server function answers with (set here,
+    /// once, with the code).
+    pub status: u16,
     pub code: String,
     pub message: String,
     #[serde(default)]
@@ -27,8 +30,9 @@ pub struct PageError {
 }
 
 impl PageError {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
         Self {
+            status,
             code: code.into(),
             message: message.into(),
             fields: Vec::new(),
@@ -37,8 +41,8 @@ impl PageError {
     }
 
     /// An error about one form field.
-    pub fn for_field(code: &str, field: &str, message: &str) -> Self {
-        let mut error = Self::new(code, message);
+    pub fn for_field(status: u16, code: &str, field: &str, message: &str) -> Self {
+        let mut error = Self::new(status, code, message);
         error.fields.push(PageFieldError {
             field: field.into(),
             code: code.into(),
@@ -65,10 +69,15 @@ impl FromServerFnError for PageError {
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
         match error {
             ServerFnErrorErr::Request(_) => Self::new(
+                503,
                 "network",
                 "The server could not be reached. Check your connection and try again.",
             ),
-            _ => Self::new("request_failed", "Something went wrong. Please try again."),
+            _ => Self::new(
+                500,
+                "request_failed",
+                "Something went wrong. Please try again.",
+            ),
         }
     }
 }
@@ -83,10 +92,13 @@ impl From<crate::auth::AuthError> for PageError {
             n => format!("{n} minutes"),
         };
         let mut page = match error {
-            InvalidCredentials => {
-                Self::new("invalid_credentials", "The email or password is incorrect.")
-            }
+            InvalidCredentials => Self::new(
+                401,
+                "invalid_credentials",
+                "The email or password is incorrect.",
+            ),
             AccountLocked { retry_after, .. } => Self::new(
+                429,
                 "account_locked",
                 format!(
                     "Too many failed sign-ins: this account is locked for {}. \
@@ -98,11 +110,12 @@ impl From<crate::auth::AuthError> for PageError {
                 ),
             ),
             AccountDisabled => Self::new(
+                403,
                 "account_disabled",
                 "This account is disabled. Contact an administrator.",
             ),
             Validation(errors) | WeakPassword(errors) => {
-                let mut page = Self::new("validation_error", "Some fields need attention.");
+                let mut page = Self::new(400, "validation_error", "Some fields need attention.");
                 page.fields = errors
                     .into_iter()
                     .map(|e| PageFieldError {
@@ -121,25 +134,34 @@ impl From<crate::auth::AuthError> for PageError {
                 page
             }
             PasswordMismatch => Self::new(
+                400,
                 "password_mismatch",
                 "The new password and its confirmation differ.",
             ),
             PasswordReused => Self::new(
+                400,
                 "password_reused",
                 "Choose a password you have not used recently.",
             ),
             EmailTaken => Self::new(
+                409,
                 "email_taken",
                 "An account with this email address already exists. Sign in instead?",
             ),
-            UsernameTaken => Self::new("username_taken", "This username is taken; choose another."),
+            UsernameTaken => Self::new(
+                409,
+                "username_taken",
+                "This username is taken; choose another.",
+            ),
             Unauthenticated | InvalidToken => Self::new(
+                401,
                 "signed_out",
                 "Your session has ended. Please sign in again.",
             ),
-            Forbidden => Self::new("forbidden", "You do not have permission to do this."),
-            NotFound => Self::new("not_found", "That no longer exists."),
+            Forbidden => Self::new(403, "forbidden", "You do not have permission to do this."),
+            NotFound => Self::new(404, "not_found", "That no longer exists."),
             RateLimited { retry_after } => Self::new(
+                429,
                 "rate_limited",
                 format!(
                     "Too many requests from your network. Wait {} and try again.",
@@ -147,21 +169,25 @@ impl From<crate::auth::AuthError> for PageError {
                 ),
             ),
             InvalidCode | InvalidSetupCode => Self::new(
+                401,
                 "invalid_code",
                 "That code is wrong or was already used. Enter the current code.",
             ),
             TwoFactorAlreadyEnabled => Self::new(
+                409,
                 "two_factor_already_enabled",
                 "Two-factor authentication is already on.",
             ),
             TwoFactorNotEnabled => Self::new(
+                400,
                 "two_factor_not_enabled",
                 "Two-factor authentication is off.",
             ),
             TwoFactorSetupRequired => {
-                Self::new("two_factor_setup_required", "Start the setup again.")
+                Self::new(400, "two_factor_setup_required", "Start the setup again.")
             }
             TooManyAttempts { retry_after } => Self::new(
+                429,
                 "too_many_attempts",
                 format!(
                     "Too many wrong codes. Try again in {}.",
@@ -169,12 +195,14 @@ impl From<crate::auth::AuthError> for PageError {
                 ),
             ),
             DatabaseUnavailable => Self::new(
+                503,
                 "unavailable",
                 "The service is temporarily unavailable. Try again shortly.",
             ),
             Internal(message) => {
                 tracing::error!(error = %message, "internal error in a page");
                 Self::new(
+                    500,
                     "internal_error",
                     "Something went wrong on our side. Please try again.",
                 )

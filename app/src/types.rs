@@ -4,6 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The shortest password the policy accepts; the pages' hints and input
+/// constraints read it from here, the policy (`auth::password::policy`) too.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
 /// A freshly issued access and refresh token pair.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -29,3 +29,27 @@ pub fn FieldError(
         </p>
     }
 }
+
+/// What a new password must be, said once for every form that sets one.
+#[component]
+pub fn PasswordPolicyHint(
+    id: &'static str,
+    /// A change also refuses the last few passwords.
+    #[prop(optional)]
+    changing: bool,
+) -> impl IntoView {
+    let history = if changing {
+        " Not one of your last five passwords either."
+    } else {
+        ""
+    };
+    view! {
+        <p class="hint" id=id>
+            {format!(
+                "At least {} characters, with an uppercase letter, a digit and a special \
+                 character. Not a common password, and not your username or email name.{history}",
+                crate::types::MIN_PASSWORD_CHARS
+            )}
+        </p>
+    }
+}

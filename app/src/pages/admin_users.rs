@@ -44,9 +44,7 @@ pub async fn admin_set_roles(
             let auth = browser::auth()?;
             let meta = browser::request_meta(&auth).await?;
             let principal = browser::signed_in_or_redirect(&auth, "/admin/users").await?;
-            let id = user_id
-                .parse()
-                .map_err(|_| PageError::new("not_found", "That account no longer exists."))?;
+            let id = account_id(&user_id)?;
             let roles: Vec<String> = [("admin", admin), ("editor", editor), ("viewer", viewer)]
                 .into_iter()
                 .filter(|(_, checked)| checked.is_some())
@@ -69,9 +67,7 @@ pub async fn admin_unlock(user_id: String) -> Result<(), PageError> {
             let auth = browser::auth()?;
             let meta = browser::request_meta(&auth).await?;
             let principal = browser::signed_in_or_redirect(&auth, "/admin/users").await?;
-            let id = user_id
-                .parse()
-                .map_err(|_| PageError::new("not_found", "That account no longer exists."))?;
+            let id = account_id(&user_id)?;
             auth.unlock_user(Actor::User(&principal), id, &meta).await?;
             Ok(())
         }
@@ -88,15 +84,20 @@ pub async fn admin_revoke_sessions(user_id: String) -> Result<u64, PageError> {
             let auth = browser::auth()?;
             let meta = browser::request_meta(&auth).await?;
             let principal = browser::signed_in_or_redirect(&auth, "/admin/users").await?;
-            let id = user_id
-                .parse()
-                .map_err(|_| PageError::new("not_found", "That account no longer exists."))?;
+            let id = account_id(&user_id)?;
             Ok(auth
                 .revoke_user_sessions(Actor::User(&principal), id, &meta)
                 .await?)
         }
         .await,
     )
+}
+
+/// The account a form names; a malformed id is an account that is not there.
+#[cfg(feature = "ssr")]
+fn account_id(text: &str) -> Result<uuid::Uuid, PageError> {
+    text.parse()
+        .map_err(|_| PageError::new(404, "not_found", "That account no longer exists."))
 }
 
 #[component]

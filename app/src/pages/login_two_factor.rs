@@ -29,6 +29,7 @@ pub async fn sign_in_second_factor(
             let Some(challenge) = browser::pending_challenge().await? else {
                 leptos_axum::redirect("/login");
                 return Err(PageError::new(
+                    401,
                     "signed_out",
                     "Your sign-in has expired. Enter your email and password again.",
                 ));
@@ -42,6 +43,7 @@ pub async fn sign_in_second_factor(
                 .await
                 .map_err(|error| match error {
                     crate::auth::AuthError::InvalidToken => PageError::new(
+                        401,
                         "signed_out",
                         "Your sign-in has expired. Enter your email and password again.",
                     ),

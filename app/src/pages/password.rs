@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::forms::{FieldError, FormError},
+    components::forms::{FieldError, FormError, PasswordPolicyHint},
     page_error::PageError,
 };
 
@@ -36,6 +36,7 @@ pub async fn change_my_password(
                     // Here the email is known: the only wrong thing is the
                     // current password.
                     AuthError::InvalidCredentials => PageError::for_field(
+                        401,
                         "invalid_credentials",
                         "current_password",
                         "That is not your current password.",
@@ -83,13 +84,9 @@ pub fn PasswordPage() -> impl IntoView {
                 <div class="field">
                     <label for="new_password">"New password"</label>
                     <input id="new_password" name="new_password" type="password"
-                        autocomplete="new-password" required minlength="12"
+                        autocomplete="new-password" required minlength=crate::types::MIN_PASSWORD_CHARS.to_string()
                         aria-describedby="new_password-hint new_password-error"/>
-                    <p class="hint" id="new_password-hint">
-                        "At least 12 characters, with an uppercase letter, a digit and a special "
-                        "character. Not a common password, not your username or email name, and "
-                        "none of your last five passwords."
-                    </p>
+                    <PasswordPolicyHint id="new_password-hint" changing=true/>
                     <FieldError error=error field="new_password"/>
                 </div>
                 <div class="field">

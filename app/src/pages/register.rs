@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::{
-    components::forms::{FieldError, FormError},
+    components::forms::{FieldError, FormError, PasswordPolicyHint},
     page_error::PageError,
 };
 
@@ -58,7 +58,7 @@ pub fn RegisterPage() -> impl IntoView {
                 <div class="field">
                     <label for="username">"Username"</label>
                     <input id="username" name="username" type="text" autocomplete="username"
-                        required minlength="3" maxlength="32" pattern="[A-Za-z0-9_.\\-]{3,32}"
+                        required
                         aria-describedby="username-hint username-error"/>
                     <p class="hint" id="username-hint">"3 to 32 letters, digits, dots, dashes or underscores."</p>
                     <FieldError error=error field="username"/>
@@ -66,11 +66,8 @@ pub fn RegisterPage() -> impl IntoView {
                 <div class="field">
                     <label for="password">"Password"</label>
                     <input id="password" name="password" type="password" autocomplete="new-password"
-                        required minlength="12" aria-describedby="password-hint password-error"/>
-                    <p class="hint" id="password-hint">
-                        "At least 12 characters, with an uppercase letter, a digit and a special "
-                        "character. Not a common password, and not your username or email name."
-                    </p>
+                        required minlength=crate::types::MIN_PASSWORD_CHARS.to_string() aria-describedby="password-hint password-error"/>
+                    <PasswordPolicyHint id="password-hint"/>
                     <FieldError error=error field="password"/>
                 </div>
                 <button type="submit" aria-disabled=move || pending.get().to_string()>

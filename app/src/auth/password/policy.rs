@@ -9,7 +9,7 @@ use crate::auth::{
     identity::{Email, Username},
 };
 
-pub const MIN_CHARS: usize = 12;
+pub const MIN_CHARS: usize = crate::types::MIN_PASSWORD_CHARS;
 
 /// The 20,000 most common passwords (see `COMMON_PASSWORDS.md`), lower-case.
 static COMMON_PASSWORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
