@@ -155,6 +155,9 @@ def build_section(f, raw_dir):
         f"| (c) /me p99 during a login storm (idle p99 from (b)) | {ms(storm_p99)} ({ms(idle_p99)}) | | |",
         f"| (c) storm p99 ÷ idle p99 | {storm_ratio:.2f}× | ≤ 3× | {verdict(passed['c'])} |",
         f"| (d) peak RSS of the server during (b) | {rss_mib:.1f} MiB | < 64 MiB | {verdict(passed['d'])} |",
+        f"| (e) `GET /login` (server render) at concurrency 32: requests/s (p50 / p99) |"
+        f" {rate(f.ok_rps('login_page'))}"
+        f" ({ms(f.num('login_page_p50_us'))} / {ms(f.num('login_page_p99_us'))}) | | |",
         "",
         "Details:",
         "",
@@ -173,6 +176,7 @@ def build_section(f, raw_dir):
         f"- Server CPU time per request: /healthz {f.cpu_us_per_request('healthz', 'server'):.0f} µs,"
         f" /me {f.cpu_us_per_request('me', 'server'):.0f} µs"
         f" (plus {f.cpu_us_per_request('me', 'postgres'):.0f} µs in PostgreSQL);"
+        f" the /login page {f.cpu_us_per_request('login_page', 'server'):.0f} µs;"
         f" a login {f.cpu_us_per_request('login', 'server') / 1000:.1f} ms"
         f" (plus {f.cpu_us_per_request('login', 'postgres') / 1000:.1f} ms in PostgreSQL).",
         "- CPU use during each run (100 % = one core; the machine figure is of all cores):",
@@ -180,6 +184,7 @@ def build_section(f, raw_dir):
         cpu_line("healthz", "(b) /healthz"),
         cpu_line("me", "(b) /me"),
         cpu_line("storm_me", "(c) /me with the login storm"),
+        cpu_line("login_page", "(e) /login page render"),
         f"- Median sequential `GET /api/auth/me`: {me_seq_ms:.2f} ms. Taking it as the"
         f" non-hash part of a login, the hash alone is about {net_hash_ms:.1f} ms and the"
         f" stricter fraction is {strict_fraction:.2f}"
@@ -201,6 +206,7 @@ def build_section(f, raw_dir):
         ("me", "(b) /me"),
         ("storm_login", "(c) storm logins"),
         ("storm_me", "(c) /me"),
+        ("login_page", "(e) /login page"),
     ]:
         non2xx = int(f.num(f"{run}_non2xx"))
         socket = int(f.num(f"{run}_socket_errors"))

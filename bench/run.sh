@@ -3,7 +3,8 @@
 # wrk: (a) the time of one password hash and login throughput at
 # concurrency 4 against the hash-bound limit, (b) GET /api/auth/me against
 # GET /healthz at concurrency 32, (c) /me p99 during a login storm, (d) the
-# server's peak RSS during (b). Prints a Markdown table and adds it at the
+# server's peak RSS during (b), (e) the server render of the /login page at
+# concurrency 32. Prints a Markdown table and adds it at the
 # top of docs/BENCHMARKS.md. See bench/README.md.
 #
 #   bench/run.sh           builds only if target/release/server is missing
@@ -350,6 +351,14 @@ else
   record rss_peak_source "largest VmRSS sample; VmHWM could not be reset"
 fi
 sleep 2
+
+# ---------------------------------------------------------------- (e) page render
+
+log "(e) GET /login (server-rendered page) at concurrency 32, $seconds s"
+cpu_begin
+run_wrk login_page get.lua /login "$threads" 32 "$seconds"
+cpu_end login_page
+sleep 1
 
 # ---------------------------------------------------------------- (a) login throughput
 

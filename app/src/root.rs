@@ -12,6 +12,7 @@ use crate::pages::{
     account::AccountPage, activity::ActivityPage, admin_users::AdminUsersPage, home::HomePage,
     login::LoginPage, login_two_factor::LoginTwoFactorPage, not_found::NotFound,
     password::PasswordPage, register::RegisterPage, sessions::SessionsPage,
+    two_factor::TwoFactorPage,
 };
 
 /// The document around every server-rendered page.
@@ -59,16 +60,20 @@ pub fn App() -> impl IntoView {
             <a class="skip-link" href="#main">"Skip to content"</a>
             <SiteHeader/>
             <main id="main" class="site-main" tabindex="-1">
+                // Every page is rendered whole (SsrMode::Async): it works
+                // without JavaScript (out-of-order streaming needs a script
+                // to put late parts in place), an account page can answer a
+                // signed-out visitor with a real 302, and nothing moves when
+                // the page hydrates.
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage/>
-                    <Route path=path!("/login") view=LoginPage/>
-                    <Route path=path!("/login/2fa") view=LoginTwoFactorPage/>
-                    <Route path=path!("/register") view=RegisterPage/>
-                    // Async: the server waits for the account data, so a
-                    // signed-out visitor gets a real 302 to /login.
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/2fa") view=LoginTwoFactorPage ssr=SsrMode::Async/>
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account/2fa") view=TwoFactorPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/activity") view=ActivityPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
                 </Routes>

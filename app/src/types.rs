@@ -134,6 +134,17 @@ pub struct TwoFactorSetup {
     pub backup_codes: Vec<String>,
 }
 
+/// A setup in progress as the settings page shows it again: what an
+/// authenticator app needs, without the backup codes (those are shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorEnrollment {
+    /// The shared secret in base32, for manual entry.
+    pub secret: String,
+    pub provisioning_uri: String,
+    /// A `data:image/svg+xml;base64,…` URL of a QR code of `provisioning_uri`.
+    pub qr_code_url: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BackupCodesStatus {

@@ -78,8 +78,13 @@ test("a signed-out visitor to /account comes back there after signing in", async
 test("see devices, sign another one out, change the password", async ({ page, request }, testInfo) => {
   const who = person("devices");
   await register(page, who);
+  // The device-name field suggests a name read from the user agent.
+  const deviceName = page.getByLabel("Name this device");
+  await expect(deviceName).toHaveAttribute("placeholder", "Chrome on Linux");
+  await deviceName.fill("Kitchen laptop");
   await signIn(page, who.email);
   await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByTestId("signed-in-as")).toHaveText(who.username);
 
   // A second device: an API client signing in.
   const api = await request.post("/api/auth/login", {
@@ -90,7 +95,8 @@ test("see devices, sign another one out, change the password", async ({ page, re
   await page.goto("/account/sessions");
   const devices = page.getByTestId("devices").getByRole("listitem");
   await expect(devices).toHaveCount(2);
-  await expect(page.getByText("This device", { exact: true })).toBeVisible();
+  await expect(page.locator(".device--current")).toContainText("Kitchen laptop");
+  await expect(page.locator(".device--current")).toContainText("This device");
   const other = devices.filter({ hasText: "Build server" });
   await page.screenshot({ path: testInfo.outputPath("devices.png"), fullPage: true });
   await other.getByRole("button", { name: "Sign out this device" }).click();

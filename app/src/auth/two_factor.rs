@@ -29,7 +29,7 @@ use super::{
 };
 use crate::{
     entities::{backup_codes as backup_code_rows, users},
-    types::{BackupCodesStatus, TwoFactorSetup},
+    types::{BackupCodesStatus, TwoFactorEnrollment, TwoFactorSetup},
 };
 
 /// Wrong second factors before verification locks (API.md).
@@ -80,12 +80,43 @@ impl AuthService {
             })
             .await?;
 
-        let uri = totp::provisioning_uri(&self.config().totp_issuer, &user.email, &secret);
+        let enrollment = self.enrollment(&user, &secret)?;
         Ok(TwoFactorSetup {
-            secret: totp::encode_base32(&secret),
+            secret: enrollment.secret,
+            provisioning_uri: enrollment.provisioning_uri,
+            qr_code_url: enrollment.qr_code_url,
+            backup_codes: codes,
+        })
+    }
+
+    /// The setup in progress, if any: the same secret, URI and QR code again,
+    /// for a settings page rendered anew (a form post without JavaScript).
+    pub async fn pending_two_factor_setup(
+        &self,
+        principal: &Principal,
+    ) -> Result<Option<TwoFactorEnrollment>, AuthError> {
+        let user = self.user(principal.user_id).await?;
+        let Some(pending) = user
+            .totp_pending_secret
+            .as_ref()
+            .filter(|_| !user.totp_enabled)
+        else {
+            return Ok(None);
+        };
+        let secret = self.keys().sealer.open(pending, &aad(user.id))?;
+        self.enrollment(&user, secret.expose_secret()).map(Some)
+    }
+
+    fn enrollment(
+        &self,
+        user: &users::Model,
+        secret: &[u8],
+    ) -> Result<TwoFactorEnrollment, AuthError> {
+        let uri = totp::provisioning_uri(&self.config().totp_issuer, &user.email, secret);
+        Ok(TwoFactorEnrollment {
+            secret: totp::encode_base32(secret),
             qr_code_url: qr_data_url(&uri)?,
             provisioning_uri: uri,
-            backup_codes: codes,
         })
     }
 

@@ -5,12 +5,24 @@ use leptos::prelude::*;
 
 use crate::page_error::PageError;
 
-/// The form-level message of the last failed submission.
+/// The form-level message of the last failed submission. Focus moves to it
+/// (the error summary pattern): with JavaScript when the error arrives, and
+/// without through `autofocus` on the page rendered after the form post.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<PageError>>) -> impl IntoView {
+    let summary = NodeRef::<leptos::html::P>::new();
+    Effect::new(move || {
+        if let (Some(_), Some(summary)) = (error.get(), summary.get()) {
+            let _ = summary.focus();
+        }
+    });
     move || {
         error.get().map(|error| {
-            view! { <p class="form-error" role="alert" tabindex="-1">{error.message}</p> }
+            view! {
+                <p node_ref=summary class="form-error" role="alert" tabindex="-1" autofocus>
+                    {error.message}
+                </p>
+            }
         })
     }
 }

@@ -83,7 +83,6 @@ pub async fn sign_out() -> Result<(), PageError> {
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| account_overview());
-    let sign_out = ServerAction::<SignOut>::new();
 
     view! {
         <Title text="Your account"/>
@@ -95,9 +94,6 @@ pub fn AccountPage() -> impl IntoView {
                     Err(error) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
                 })}
             </Suspense>
-            <ActionForm action=sign_out attr:class="inline-form">
-                <button type="submit" class="button--secondary">"Sign out"</button>
-            </ActionForm>
         </section>
     }
 }
@@ -105,13 +101,23 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn Overview(account: AccountSummary) -> impl IntoView {
     let profile = account.profile;
-    let two_factor = if profile.totp_enabled { "On" } else { "Off" };
+    let (two_factor, manage_two_factor) = if profile.totp_enabled {
+        ("On", "Manage")
+    } else {
+        ("Off", "Turn on")
+    };
     view! {
         <dl class="facts">
             <div><dt>"Username"</dt><dd data-testid="username">{profile.username}</dd></div>
             <div><dt>"Email"</dt><dd>{profile.email}</dd></div>
             <div><dt>"Roles"</dt><dd>{profile.roles.join(", ")}</dd></div>
-            <div><dt>"Two-factor authentication"</dt><dd data-testid="two-factor">{two_factor}</dd></div>
+            <div>
+                <dt>"Two-factor authentication"</dt>
+                <dd>
+                    <span data-testid="two-factor">{two_factor}</span> " · "
+                    <A href="/account/2fa">{manage_two_factor}</A>
+                </dd>
+            </div>
             <div><dt>"Backup codes left"</dt><dd>{account.backup_codes_remaining}</dd></div>
             <div>
                 <dt>"Signed-in devices"</dt>

@@ -15,6 +15,7 @@ use crate::{
 pub async fn sign_in_with_password(
     email: String,
     password: String,
+    device_name: Option<String>,
     next: Option<String>,
 ) -> Result<(), PageError> {
     use crate::auth::{
@@ -31,7 +32,7 @@ pub async fn sign_in_with_password(
             let input = LoginInput {
                 email: &email,
                 password: &password,
-                device_name: None,
+                device_name: device_name.as_deref(),
             };
             let next = browser::safe_next(next.as_deref());
             match auth.sign_in(input, SessionKind::Browser, &meta).await? {
@@ -53,6 +54,19 @@ pub async fn sign_in_with_password(
     )
 }
 
+/// What the devices list will call this browser unless it is given a name
+/// ("Chrome on Linux"), read from the user agent.
+#[server(prefix = "/_fn", endpoint = "device_hint")]
+pub async fn device_hint() -> Result<String, PageError> {
+    let parts: Option<http::request::Parts> = use_context();
+    let user_agent = parts
+        .as_ref()
+        .and_then(|parts| parts.headers.get(http::header::USER_AGENT))
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    Ok(super::sessions::browser_name(user_agent))
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<SignInWithPassword>::new();
@@ -61,6 +75,8 @@ pub fn LoginPage() -> impl IntoView {
     let registered = move || query.read().get("registered").is_some();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let pending = action.pending();
+    let hint = Resource::new(|| (), |_| device_hint());
+    let placeholder = move || hint.get().and_then(Result::ok).unwrap_or_default();
 
     view! {
         <Title text="Sign in"/>
@@ -83,6 +99,16 @@ pub fn LoginPage() -> impl IntoView {
                     <input id="password" name="password" type="password"
                         autocomplete="current-password" required aria-describedby="password-error"/>
                     <FieldError error=error field="password"/>
+                </div>
+                <div class="field">
+                    <label for="device_name">"Name this device " <span class="optional">"(optional)"</span></label>
+                    // The suggestion arrives with the page (Suspense): a
+                    // placeholder, so an untouched field keeps it unnamed.
+                    <Suspense>
+                        <input id="device_name" name="device_name" type="text" maxlength="64"
+                            autocomplete="off" placeholder=placeholder aria-describedby="device_name-hint"/>
+                    </Suspense>
+                    <p class="hint" id="device_name-hint">"Shown in your list of signed-in devices."</p>
                 </div>
                 <button type="submit" aria-disabled=move || pending.get().to_string()>
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}

@@ -10,3 +10,4 @@ pub mod not_found;
 pub mod password;
 pub mod register;
 pub mod sessions;
+pub mod two_factor;

@@ -11,14 +11,24 @@ pub mod security_headers;
 use app::{shell, App};
 use axum::{routing::get, Router};
 use leptos::{nonce::provide_nonce, prelude::provide_context};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 
 use crate::state::AppState;
+
+/// The page routes, found once per process by rendering the app. Leptos
+/// suspends every resource of the process while it does so (a process-wide
+/// flag, leptos-rs/leptos#4773), and a resource that starts then never
+/// finishes; so it must not run while another server in the same process
+/// (the integration tests start many) is rendering pages.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
 
 /// The whole application: operational endpoints, the Leptos pages and static
 /// files, wrapped in the middleware every request goes through.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let leptos_options = state.leptos_options.clone();
     let context_state = state.clone();
     let fallback_state = state.clone();

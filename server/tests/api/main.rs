@@ -14,6 +14,7 @@ mod health;
 mod migrations;
 mod pages;
 mod pages_auth;
+mod pages_two_factor;
 mod rate_limits;
 mod secrets_in_logs;
 mod two_factor;

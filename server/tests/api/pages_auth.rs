@@ -14,7 +14,7 @@ crate::backend_tests!(
 
 /// A client that keeps cookies, asks for HTML and does not follow
 /// redirects: a browser without JavaScript whose every hop the test checks.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("accept", "text/html".parse().unwrap());
     reqwest::Client::builder()
@@ -107,6 +107,7 @@ async fn a_signed_out_visitor_is_sent_to_sign_in(app: TestApp) {
         ("/account/sessions", "/account/sessions"),
         ("/account/password", "/account/password"),
         ("/account/activity", "/account/activity"),
+        ("/account/2fa", "/account/2fa"),
         ("/admin/users", "/admin/users"),
     ] {
         let page = browser().get(app.url(path)).send().await.unwrap();

@@ -16,6 +16,8 @@ use crate::{
     page_error::PageError,
 };
 
+pub mod shown_once;
+
 const SIGNED_IN: &str = "signed_in";
 const CHALLENGE: &str = "two_factor_challenge";
 
@@ -25,7 +27,7 @@ struct SignedIn {
     user_id: Uuid,
 }
 
-fn internal(error: impl std::fmt::Display) -> PageError {
+pub(crate) fn internal(error: impl std::fmt::Display) -> PageError {
     tracing::error!(%error, "browser session");
     PageError::new(
         500,
@@ -38,7 +40,7 @@ pub fn auth() -> Result<AuthService, PageError> {
     use_context::<AuthService>().ok_or_else(|| internal("no AuthService in context"))
 }
 
-async fn cookie_session() -> Result<Session, PageError> {
+pub(crate) async fn cookie_session() -> Result<Session, PageError> {
     leptos_axum::extract::<Session>().await.map_err(internal)
 }
 
