@@ -165,6 +165,71 @@ impl<'a> Vars<'a> {
     }
 }
 
+/// `PUBLIC_URL`: an http(s) URL without query or fragment; kept without a
+/// trailing slash so paths can be appended.
+pub(super) fn public_url(name: &str, raw: &str) -> Result<String, ConfigError> {
+    let invalid = || {
+        ConfigError::new(
+            name,
+            format!(
+                "must be an http:// or https:// URL such as https://auth.example.com, got {raw:?}"
+            ),
+        )
+    };
+    let url = url::Url::parse(raw).map_err(|_| invalid())?;
+    let ok = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if !ok {
+        return Err(invalid());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// `SMTP_URL`: `smtp://` or `smtps://` with a host. The value is never
+/// echoed, because it may hold a password.
+pub(super) fn smtp_url(name: &str, raw: &str) -> Result<String, ConfigError> {
+    let url = url::Url::parse(raw).map_err(|_| {
+        ConfigError::new(
+            name,
+            "must be a URL such as smtps://user:password@smtp.example.com",
+        )
+    })?;
+    if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
+        return Err(ConfigError::new(
+            name,
+            "must start with smtp:// or smtps:// and name a host",
+        ));
+    }
+    match url.query_pairs().find(|(key, _)| key == "tls") {
+        None => {}
+        Some((_, value)) if value == "required" || value == "opportunistic" => {}
+        Some(_) => {
+            return Err(ConfigError::new(
+                name,
+                "tls= must be `required` or `opportunistic`",
+            ))
+        }
+    }
+    Ok(raw.to_string())
+}
+
+/// `MAIL_FROM`: an address, optionally with a display name
+/// (`Gatehouse <no-reply@example.com>`).
+pub(super) fn mail_from(name: &str, raw: &str) -> Result<String, ConfigError> {
+    raw.parse::<lettre::message::Mailbox>()
+        .map(|_| raw.to_string())
+        .map_err(|_| {
+            ConfigError::new(
+                name,
+                format!("must be an email address such as Gatehouse <no-reply@example.com>, got {raw:?}"),
+            )
+        })
+}
+
 /// Only the two supported databases; the URL itself is never echoed because
 /// it may hold a password.
 pub(super) fn database_url(name: &str, url: &str) -> Result<String, ConfigError> {

@@ -25,6 +25,7 @@ async fn no_password_or_token_reaches_the_log() {
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("JWT_SECRET_KEY", random_secret(48))
         .env("DATABASE_ENCRYPTION_KEY", random_secret(32))
+        .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
