@@ -161,3 +161,21 @@ pub enum LoginOutcome {
     Tokens(TokenPair),
     TwoFactorRequired(TwoFactorChallenge),
 }
+
+/// One message of the development mailbox (`/dev/mailbox`): what Gatehouse
+/// sent, or would send, by email. Only listed when `ENVIRONMENT=development`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxMessage {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    /// `pending`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
