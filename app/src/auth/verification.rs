@@ -83,6 +83,39 @@ impl AuthService {
         Ok(())
     }
 
+    /// Marks an address verified on the operator's word (the command line's
+    /// `admin create-user`: the first administrator must be able to sign in
+    /// with `REQUIRE_EMAIL_VERIFICATION` on and before any mail is sent).
+    pub async fn verify_email_by_operator(
+        &self,
+        user_id: Uuid,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let now = self.now();
+        let txn = self.db().begin().await?;
+        account_tokens::spend_all(&txn, user_id, TokenPurpose::VerifyEmail, now).await?;
+        let updated = users::Entity::update_many()
+            .col_expr(users::Column::EmailVerified, Expr::value(true))
+            .col_expr(users::Column::UpdatedAt, Expr::value(now))
+            .filter(users::Column::Id.eq(user_id))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(AuthError::NotFound);
+        }
+        audit::record(
+            &txn,
+            now,
+            Some(user_id),
+            AuditAction::EmailVerified,
+            json!({ "by": "operator" }),
+            meta,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// Emails the signed-in user a new verification link.
     /// `EmailAlreadyVerified` if there is nothing to prove.
     #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]

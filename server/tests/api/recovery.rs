@@ -14,6 +14,7 @@ use crate::{
 
 crate::backend_tests!(
     a_reset_link_sets_a_new_password_once,
+    concurrent_uses_of_one_reset_link_succeed_once,
     a_reset_link_expires,
     a_tampered_or_foreign_token_is_refused,
     forgot_password_says_the_same_for_every_address,
@@ -135,6 +136,31 @@ async fn a_reset_link_sets_a_new_password_once(app: TestApp) {
             "{action}"
         );
     }
+}
+
+async fn concurrent_uses_of_one_reset_link_succeed_once(app: TestApp) {
+    app.signed_up("cato").await;
+    let token = reset_token_for(&app, "cato@example.com").await;
+    let passwords: Vec<String> = (0..8).map(|n| format!("Copper-Meadow-Kite-7{n}")).collect();
+    let responses =
+        futures::future::join_all(passwords.iter().map(|p| reset(&app, &token, p))).await;
+    let winners: Vec<usize> = responses
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.status() == 200)
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one reset wins");
+    for response in responses.into_iter().filter(|r| r.status() != 200) {
+        problem(response, 400, "invalid_reset_token").await;
+    }
+    app.signed_in("cato@example.com", &passwords[winners[0]])
+        .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'password_reset'")
+            .await,
+        1
+    );
 }
 
 async fn a_reset_link_expires(app: TestApp) {
