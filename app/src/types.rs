@@ -162,6 +162,11 @@ pub enum LoginOutcome {
     TwoFactorRequired(TwoFactorChallenge),
 }
 
+/// What forgot-password answers for every address, known or not (both
+/// transports show this sentence).
+pub const FORGOT_PASSWORD_MESSAGE: &str = "If an account exists for that address, we have sent \
+    it a link to reset the password. The link works once and expires soon.";
+
 /// One message of the development mailbox (`/dev/mailbox`): what Gatehouse
 /// sent, or would send, by email. Only listed when `ENVIRONMENT=development`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,7 +176,9 @@ pub struct MailboxMessage {
     pub subject: String,
     pub text_body: String,
     pub html_body: String,
-    /// `pending`, `sent` or `failed`.
+    /// `pending` (queued or waiting for a retry), `sent` (accepted by the
+    /// SMTP server), `kept` (no SMTP: only in this mailbox) or `failed`
+    /// (gave up; see `last_error`).
     pub status: String,
     pub attempts: i32,
     pub last_error: Option<String>,

@@ -21,7 +21,8 @@ impl MigrationTrait for Migration {
                     .col(string(EmailOutbox::Subject))
                     .col(text(EmailOutbox::TextBody))
                     .col(text(EmailOutbox::HtmlBody))
-                    // `pending`, `sent` or `failed` (gave up after the last attempt).
+                    // `pending`, `sent`, `kept` (no SMTP: the row is the message)
+                    // or `failed` (gave up after the last attempt).
                     .col(string(EmailOutbox::Status))
                     .col(integer(EmailOutbox::Attempts).default(0))
                     .col(timestamp_with_time_zone(EmailOutbox::NextAttemptAt))

@@ -8,8 +8,8 @@
 //! (so two nodes never send one row), hands each to the `Mailer`, and marks
 //! it `sent`; a failure is logged and retried with exponential backoff, and
 //! after `MAX_ATTEMPTS` the row is marked `failed` and logged as an error.
-//! Nothing is dropped silently: a row leaves `pending` only as `sent` or
-//! `failed`.
+//! Nothing is dropped silently: a row leaves `pending` only as `sent`,
+//! `kept` (no SMTP: the row is the message) or `failed`.
 //!
 //! Without SMTP the rows are the development mailbox. Message bodies (which
 //! hold single-use links) are logged in development only; a message
@@ -33,6 +33,9 @@ use crate::{
 
 pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
+/// Handed to no server: no `SMTP_URL`, so the row itself is the message
+/// (the development mailbox).
+pub const KEPT: &str = "kept";
 pub const FAILED: &str = "failed";
 
 /// Attempts before a message is given up (`failed`).
@@ -43,7 +46,7 @@ pub const MAIL_TICK: StdDuration = StdDuration::from_secs(15);
 const CLAIM_SECONDS: i64 = 120;
 const BATCH: u64 = 20;
 const MAILBOX_LIMIT: u64 = 200;
-/// Sent messages are kept this long (the development mailbox's memory).
+/// Sent and kept messages stay this long (the development mailbox's memory).
 const KEEP_SENT_DAYS: i64 = 7;
 const REDACTED: &str = "(delivered; the body was removed because it held a single-use link)";
 
@@ -158,14 +161,14 @@ impl AuthService {
             .collect())
     }
 
-    /// Removes sent messages older than a week, and failed ones older than a
-    /// month.
+    /// Removes sent and kept messages older than a week, and failed ones
+    /// older than a month.
     pub(crate) async fn delete_old_mail(&self) -> Result<u64, AuthError> {
         let now = self.now();
         let deleted = outbox::Entity::delete_many()
             .filter(
                 outbox::Column::Status
-                    .eq(SENT)
+                    .is_in([SENT, KEPT])
                     .and(outbox::Column::CreatedAt.lte(now - Duration::days(KEEP_SENT_DAYS)))
                     .or(outbox::Column::Status
                         .eq(FAILED)
@@ -208,8 +211,12 @@ impl AuthService {
             .col_expr(outbox::Column::Attempts, Expr::value(attempts));
         match outcome {
             Ok(delivery) => {
+                let status = match delivery {
+                    Delivery::Sent => SENT,
+                    Delivery::KeptInMailbox => KEPT,
+                };
                 let mut update = update
-                    .col_expr(outbox::Column::Status, Expr::value(SENT))
+                    .col_expr(outbox::Column::Status, Expr::value(status))
                     .col_expr(outbox::Column::SentAt, Expr::value(now))
                     .col_expr(
                         outbox::Column::LastError,

@@ -3,6 +3,7 @@
 //! handler reads the request and calls one service method; the rules (no
 //! enumeration, single use, rate limits per address and IP) live there.
 
+use app::types::FORGOT_PASSWORD_MESSAGE;
 use axum::{extract::State, http::StatusCode, Json};
 use serde::{Deserialize, Serialize};
 
@@ -19,10 +20,6 @@ type ApiResult<T> = Result<T, ApiError>;
 pub struct MessageResponse {
     message: &'static str,
 }
-
-/// The one answer to every forgot-password request, whatever the address.
-pub const FORGOT_PASSWORD_MESSAGE: &str = "If an account exists for that address, \
-    we have sent it a link to reset the password. The link works once and expires soon.";
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ForgotPasswordRequest {
