@@ -214,6 +214,11 @@ pub(super) fn smtp_url(name: &str, raw: &str) -> Result<String, ConfigError> {
             ))
         }
     }
+    // Whatever else lettre would refuse when the mailer is built, refused
+    // here, at start, with the usual one line (its error is not echoed: it
+    // may quote the URL).
+    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(raw)
+        .map_err(|_| ConfigError::new(name, "cannot be used as an SMTP URL"))?;
     Ok(raw.to_string())
 }
 
@@ -241,5 +246,51 @@ pub(super) fn database_url(name: &str, url: &str) -> Result<String, ConfigError>
             name,
             "must start with sqlite:, postgres:// or postgresql://",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_urls_of_every_documented_form_are_accepted() {
+        for url in [
+            "smtps://user:pass@mail.example.com:465",
+            "smtp://user:pass@mail.example.com:587?tls=required",
+            "smtp://mail.example.com?tls=opportunistic",
+            "smtp://127.0.0.1:2525",
+        ] {
+            assert_eq!(smtp_url("SMTP_URL", url).as_deref(), Ok(url));
+        }
+        for url in [
+            "http://mail.example.com",
+            "smtp://?tls=required",
+            "mail.example.com",
+        ] {
+            let error = smtp_url("SMTP_URL", url).unwrap_err();
+            assert!(!error.reason.contains(url), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_public_url_loses_its_trailing_slash() {
+        assert_eq!(
+            public_url("PUBLIC_URL", "https://auth.example.com/").unwrap(),
+            "https://auth.example.com"
+        );
+        assert_eq!(
+            public_url("PUBLIC_URL", "https://example.com/auth/").unwrap(),
+            "https://example.com/auth"
+        );
+        assert!(public_url("PUBLIC_URL", "https://example.com/#x").is_err());
+        assert!(public_url("PUBLIC_URL", "javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn mail_from_takes_an_address_with_or_without_a_name() {
+        assert!(mail_from("MAIL_FROM", "Gatehouse <no-reply@example.com>").is_ok());
+        assert!(mail_from("MAIL_FROM", "no-reply@example.com").is_ok());
+        assert!(mail_from("MAIL_FROM", "no reply").is_err());
     }
 }

@@ -132,6 +132,7 @@ fn other_malformed_values_stop_the_server() {
         ("PUBLIC_URL", "https://auth.example.com/?next=1"),
         ("SMTP_URL", "http://mail.example.com"),
         ("SMTP_URL", "smtp://mail.example.com?tls=sometimes"),
+        ("SMTP_URL", "smtps://user:pass%ZZ@mail.example.com"),
         ("MAIL_FROM", "not an address"),
         ("REQUIRE_EMAIL_VERIFICATION", "maybe"),
     ] {
