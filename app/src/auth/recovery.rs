@@ -10,8 +10,9 @@
 //!   same code as `change_password`), then, in one transaction, spends the
 //!   token with a conditional UPDATE, stores the password, revokes every
 //!   session of the user, clears a login lockout, marks the address verified
-//!   (the link reached it) and writes the audit event. It never touches
-//!   two-factor authentication: a user with 2FA on still needs it to sign in.
+//!   (the link reached it), writes the audit event and queues a notice to
+//!   the address. It never touches two-factor authentication: a user with
+//!   2FA on still needs it to sign in.
 
 use chrono::Duration;
 use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
@@ -28,7 +29,7 @@ use super::{
 };
 use crate::{
     entities::{sessions as session_rows, users},
-    mail::templates::{self, ResetEmail},
+    mail::templates::{self, PasswordChangedEmail, ResetEmail},
     pages::sessions::browser_name,
 };
 
@@ -59,10 +60,7 @@ impl AuthService {
         .filter(|user| user.is_active);
 
         let ttl = self.config().reset_token_ttl;
-        let browser = meta
-            .user_agent
-            .as_deref()
-            .map_or_else(|| "an unknown browser".to_string(), browser_name);
+        let browser = browser_of(meta);
         let render = |to: &str, token: &str| {
             templates::password_reset(&ResetEmail {
                 to,
@@ -172,7 +170,16 @@ impl AuthService {
             meta,
         )
         .await?;
+        let notice = templates::password_changed(&PasswordChangedEmail {
+            to: &user.email,
+            product: &self.config().totp_issuer,
+            forgot_link: &format!("{}/forgot-password", self.config().public_url),
+            ip: meta.ip,
+            browser: &browser_of(meta),
+        });
+        self.queue_email(&txn, &notice).await?;
         txn.commit().await?;
+        self.wake_mailer();
         Ok(())
     }
 
@@ -181,4 +188,11 @@ impl AuthService {
     pub(crate) fn public_link(&self, path: &str, token: &str) -> String {
         format!("{}{path}?token={token}", self.config().public_url)
     }
+}
+
+/// "Firefox on Linux", for the emails.
+fn browser_of(meta: &RequestMeta) -> String {
+    meta.user_agent
+        .as_deref()
+        .map_or_else(|| "an unknown browser".to_string(), browser_name)
 }

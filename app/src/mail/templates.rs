@@ -55,6 +55,52 @@ pub fn password_reset(mail: &ResetEmail<'_>) -> Email {
     }
 }
 
+/// The notice after a reset, so that the owner learns of a reset they did
+/// not ask for (OWASP Forgot Password cheat sheet).
+pub struct PasswordChangedEmail<'a> {
+    pub to: &'a str,
+    pub product: &'a str,
+    /// Where to start a new reset: `{PUBLIC_URL}/forgot-password`.
+    pub forgot_link: &'a str,
+    pub ip: IpAddr,
+    pub browser: &'a str,
+}
+
+pub fn password_changed(mail: &PasswordChangedEmail<'_>) -> Email {
+    let subject = format!("Your {} password was changed", mail.product);
+    let text = format!(
+        "The password of your {product} account was just reset with an emailed link, \
+         from {browser}, IP address {ip}. Every device was signed out.\n\
+         \n\
+         If this was you, there is nothing to do.\n\
+         If it was not, reset your password again at once ({link}) and tell your \
+         administrator.\n",
+        product = mail.product,
+        browser = mail.browser,
+        ip = mail.ip,
+        link = mail.forgot_link,
+    );
+    let html = format!(
+        "<!doctype html><html><body>\
+         <p>The password of your {product} account was just reset with an emailed link, \
+         from {browser}, IP address {ip}. Every device was signed out.</p>\
+         <p>If this was you, there is nothing to do.</p>\
+         <p>If it was not, <a href=\"{link}\">reset your password again</a> at once and \
+         tell your administrator.</p>\
+         </body></html>",
+        product = escape(mail.product),
+        browser = escape(mail.browser),
+        ip = mail.ip,
+        link = escape(mail.forgot_link),
+    );
+    Email {
+        to: mail.to.to_string(),
+        subject,
+        text,
+        html,
+    }
+}
+
 pub fn email_verification(to: &str, product: &str, link: &str, valid_hours: u64) -> Email {
     let valid = duration_words(valid_hours * 60);
     let subject = format!("Confirm your email address for {product}");
@@ -131,6 +177,23 @@ mod tests {
         }
         assert!(email.text.contains("Firefox on <Linux>"));
         assert!(email.html.contains("Firefox on &lt;Linux&gt;"));
+    }
+
+    #[test]
+    fn the_notice_of_a_reset_carries_no_token() {
+        let email = password_changed(&PasswordChangedEmail {
+            to: "ann@example.com",
+            product: "GLAD Labs",
+            forgot_link: "https://auth.example.com/forgot-password",
+            ip: "192.0.2.7".parse().unwrap(),
+            browser: "curl",
+        });
+        assert_eq!(email.subject, "Your GLAD Labs password was changed");
+        for body in [&email.text, &email.html] {
+            assert!(body.contains("https://auth.example.com/forgot-password"));
+            assert!(body.contains("192.0.2.7"));
+            assert!(!body.contains("token"));
+        }
     }
 
     #[test]

@@ -118,6 +118,17 @@ async fn a_reset_link_sets_a_new_password_once(app: TestApp) {
     )
     .await;
     app.signed_in("rosa@example.com", NEW_PASSWORD).await;
+    // The owner hears of the reset.
+    let mail = app.state.auth.dev_mailbox(None).await.unwrap();
+    let notice = mail
+        .iter()
+        .find(|m| m.subject == "Your GLAD Labs password was changed")
+        .expect("a notice of the reset");
+    assert_eq!(notice.to, "rosa@example.com");
+    assert!(notice
+        .text_body
+        .contains("http://localhost:3000/forgot-password"));
+    assert!(!notice.text_body.contains("token="));
 
     // Single use.
     problem(
