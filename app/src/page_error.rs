@@ -114,6 +114,29 @@ impl From<crate::auth::AuthError> for PageError {
                 "account_disabled",
                 "This account is disabled. Contact an administrator.",
             ),
+            EmailNotVerified => Self::new(
+                403,
+                "email_not_verified",
+                "Please confirm your email address first: open the link we sent you. \
+                 No email? Use \"Forgot password\" to get a link that also confirms it.",
+            ),
+            EmailAlreadyVerified => Self::new(
+                409,
+                "email_already_verified",
+                "Your email address is already confirmed.",
+            ),
+            InvalidResetToken => Self::new(
+                400,
+                "invalid_reset_token",
+                "This password reset link is invalid, expired or was already used. \
+                 Ask for a new one.",
+            ),
+            InvalidVerificationToken => Self::new(
+                400,
+                "invalid_verification_token",
+                "This confirmation link is invalid, expired or was already used. \
+                 Sign in and ask for a new one.",
+            ),
             Validation(errors) | WeakPassword(errors) => {
                 let mut page = Self::new(400, "validation_error", "Some fields need attention.");
                 page.fields = errors

@@ -172,3 +172,28 @@ pub enum LoginOutcome {
     Tokens(TokenPair),
     TwoFactorRequired(TwoFactorChallenge),
 }
+
+/// What forgot-password answers for every address, known or not (both
+/// transports show this sentence).
+pub const FORGOT_PASSWORD_MESSAGE: &str = "If an account exists for that address, we have sent \
+    it a link to reset the password. The link works once and expires soon.";
+
+/// One message of the development mailbox (`/dev/mailbox`): what Gatehouse
+/// sent, or would send, by email. Only listed when `ENVIRONMENT=development`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxMessage {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    /// `pending` (queued or waiting for a retry), `sent` (accepted by the
+    /// SMTP server), `kept` (no SMTP: only in this mailbox) or `failed`
+    /// (gave up; see `last_error`).
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}

@@ -12,6 +12,8 @@ mod m20261127_000004_sessions;
 mod m20261127_000005_two_factor;
 mod m20261127_000006_audit_log;
 mod m20261127_000007_browser_sessions;
+mod m20261127_000008_account_tokens;
+mod m20261127_000009_email_outbox;
 
 pub struct Migrator;
 
@@ -26,6 +28,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_two_factor::Migration),
             Box::new(m20261127_000006_audit_log::Migration),
             Box::new(m20261127_000007_browser_sessions::Migration),
+            Box::new(m20261127_000008_account_tokens::Migration),
+            Box::new(m20261127_000009_email_outbox::Migration),
         ]
     }
 }

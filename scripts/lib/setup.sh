@@ -63,9 +63,10 @@ ensure_wasm_bindgen() {
 
 # wasm-opt for release builds, Chromium for the browser tests, PostgreSQL
 # client tools for the test databases, zbarimg and rsvg-convert to prove in a
-# test that the 2FA QR code really scans.
+# test that the 2FA QR code really scans, and Debian's aiosmtpd (run with
+# /usr/bin/python3) as the real SMTP server the mail tests deliver to.
 ensure_system_packages() {
-  apt_install binaryen chromium postgresql-client zbar-tools librsvg2-bin
+  apt_install binaryen chromium postgresql-client zbar-tools librsvg2-bin python3-aiosmtpd
 }
 
 ensure_npm_packages() {

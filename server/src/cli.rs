@@ -83,6 +83,10 @@ pub async fn run_admin(config: Config, command: AdminCommand) -> Result<String, 
             };
             let user = auth.register(input, &meta).await.map_err(describe)?;
             let id = user.user_id.parse().map_err(|e| format!("{e}"))?;
+            // The operator vouches for the address (no mail needed to sign in).
+            auth.verify_email_by_operator(id, &meta)
+                .await
+                .map_err(describe)?;
             let updated = auth
                 .set_roles(Actor::Operator, id, &[role], &meta)
                 .await

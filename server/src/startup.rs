@@ -89,6 +89,8 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tokio::spawn(housekeeping(self.state.clone()));
+        // Delivers queued email; requests only insert outbox rows.
+        tokio::spawn(self.state.auth.clone().run_mail_worker());
         let router = http::router(self.state);
         axum::serve(
             self.listener,

@@ -100,6 +100,7 @@ impl AuthService {
         };
         let meta = meta.clone();
         let created = user.clone();
+        let service = self.clone();
         self.db()
             .transaction::<_, (), AuthError>(|txn| {
                 Box::pin(async move {
@@ -115,6 +116,9 @@ impl AuthService {
                     .exec_without_returning(txn)
                     .await?;
                     remember_password(txn, created.id, hash, now).await?;
+                    service
+                        .queue_verification_email(txn, created.id, &created.email)
+                        .await?;
                     audit::record(
                         txn,
                         now,
@@ -127,6 +131,7 @@ impl AuthService {
                 })
             })
             .await?;
+        self.wake_mailer();
         Ok(RegisteredUser {
             user_id: user.id.to_string(),
             email: user.email,
@@ -163,45 +168,18 @@ impl AuthService {
         if input.new_password != input.confirm_password {
             return Err(AuthError::PasswordMismatch);
         }
-        let new = Password::parse("new_password", input.new_password)
-            .map_err(|error| AuthError::Validation(vec![error]))?;
-        let email = Email::parse(&user.email).map_err(|e| AuthError::internal(e.message))?;
-        let username =
-            Username::parse(&user.username).map_err(|e| AuthError::internal(e.message))?;
-        policy::check("new_password", &new, &email, &username).map_err(AuthError::WeakPassword)?;
-
-        let history = password_history::Entity::find()
-            .filter(password_history::Column::UserId.eq(user.id))
-            .order_by_desc(password_history::Column::CreatedAt)
-            .limit(PASSWORD_HISTORY_DEPTH)
-            .all(self.db())
+        let hash = self
+            .hash_new_password(&user, "new_password", input.new_password)
             .await?;
-        let mut earlier: Vec<String> = history.iter().map(|h| h.password_hash.clone()).collect();
-        if !earlier.contains(&user.password_hash) {
-            earlier.insert(0, user.password_hash.clone());
-        }
-        for old_hash in &earlier {
-            if let Verification::Match { .. } = self.hasher().verify(&new, Some(old_hash)).await? {
-                return Err(AuthError::PasswordReused);
-            }
-        }
-
-        let hash = self.hasher().hash(&new).await?;
         let now = self.now();
         let keep_session = principal.session_id;
         let user_id = user.id;
         let meta = meta.clone();
+        let service = self.clone();
         self.db()
             .transaction::<_, (), AuthError>(|txn| {
                 Box::pin(async move {
-                    users::Entity::update_many()
-                        .col_expr(users::Column::PasswordHash, hash.clone().into())
-                        .col_expr(users::Column::LastPasswordChange, now.into())
-                        .col_expr(users::Column::UpdatedAt, now.into())
-                        .filter(users::Column::Id.eq(user_id))
-                        .exec(txn)
-                        .await?;
-                    remember_password(txn, user_id, hash, now).await?;
+                    service.store_password(txn, user_id, hash, now).await?;
                     let revoked = sessions::revoke_where(
                         txn,
                         now,
@@ -252,6 +230,60 @@ impl AuthService {
                 .collect(),
             next_before,
         })
+    }
+
+    /// Checks a new password against the policy (with the account's email
+    /// and username) and the history rule (not the current one or any of
+    /// the 5 before it), then hashes it. Changing and resetting a password
+    /// both go through here.
+    pub(crate) async fn hash_new_password(
+        &self,
+        user: &users::Model,
+        field: &'static str,
+        new_password: &str,
+    ) -> Result<String, AuthError> {
+        let new = Password::parse(field, new_password)
+            .map_err(|error| AuthError::Validation(vec![error]))?;
+        let email = Email::parse(&user.email).map_err(|e| AuthError::internal(e.message))?;
+        let username =
+            Username::parse(&user.username).map_err(|e| AuthError::internal(e.message))?;
+        policy::check(field, &new, &email, &username).map_err(AuthError::WeakPassword)?;
+
+        let history = password_history::Entity::find()
+            .filter(password_history::Column::UserId.eq(user.id))
+            .order_by_desc(password_history::Column::CreatedAt)
+            .limit(PASSWORD_HISTORY_DEPTH)
+            .all(self.db())
+            .await?;
+        let mut earlier: Vec<String> = history.iter().map(|h| h.password_hash.clone()).collect();
+        if !earlier.contains(&user.password_hash) {
+            earlier.insert(0, user.password_hash.clone());
+        }
+        for old_hash in &earlier {
+            if let Verification::Match { .. } = self.hasher().verify(&new, Some(old_hash)).await? {
+                return Err(AuthError::PasswordReused);
+            }
+        }
+        self.hasher().hash(&new).await
+    }
+
+    /// Stores a hash from `hash_new_password` as the user's password, on
+    /// `db` (the caller's transaction), and keeps it in the history.
+    pub(crate) async fn store_password(
+        &self,
+        db: &impl ConnectionTrait,
+        user_id: Uuid,
+        hash: String,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), AuthError> {
+        users::Entity::update_many()
+            .col_expr(users::Column::PasswordHash, hash.clone().into())
+            .col_expr(users::Column::LastPasswordChange, now.into())
+            .col_expr(users::Column::UpdatedAt, now.into())
+            .filter(users::Column::Id.eq(user_id))
+            .exec(db)
+            .await?;
+        remember_password(db, user_id, hash, now).await
     }
 
     pub(crate) async fn user(&self, user_id: Uuid) -> Result<users::Model, AuthError> {

@@ -36,6 +36,10 @@ pub enum AuditAction {
     TwoFactorCodeReplayed,
     BackupCodeUsed,
     BackupCodesRegenerated,
+    PasswordResetRequested,
+    PasswordReset,
+    VerificationEmailSent,
+    EmailVerified,
 }
 
 impl AuditAction {
@@ -62,6 +66,10 @@ impl AuditAction {
             Self::TwoFactorCodeReplayed => "two_factor_code_replayed",
             Self::BackupCodeUsed => "backup_code_used",
             Self::BackupCodesRegenerated => "backup_codes_regenerated",
+            Self::PasswordResetRequested => "password_reset_requested",
+            Self::PasswordReset => "password_reset",
+            Self::VerificationEmailSent => "verification_email_sent",
+            Self::EmailVerified => "email_verified",
         }
     }
 }

@@ -39,6 +39,19 @@ pub enum AuthError {
     },
     #[error("account disabled")]
     AccountDisabled,
+    /// `REQUIRE_EMAIL_VERIFICATION` is on and the address is not verified.
+    /// Said only after the right password.
+    #[error("email address not verified")]
+    EmailNotVerified,
+    #[error("email address already verified")]
+    EmailAlreadyVerified,
+    /// A password-reset token that is unknown, tampered with, expired or
+    /// already used (deliberately not told apart).
+    #[error("invalid or expired reset token")]
+    InvalidResetToken,
+    /// The same for an email-verification token.
+    #[error("invalid or expired verification token")]
+    InvalidVerificationToken,
     #[error("invalid input")]
     Validation(Vec<FieldError>),
     #[error("password does not meet the policy")]

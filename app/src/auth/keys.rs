@@ -17,6 +17,8 @@ pub struct Keys {
     pub refresh_mac: SecretBox<[u8; 32]>,
     /// Hashes the secret half of 2FA challenge tokens.
     pub challenge_mac: SecretBox<[u8; 32]>,
+    /// Hashes emailed single-use tokens (password reset, email verification).
+    pub account_token_mac: SecretBox<[u8; 32]>,
     /// Root for secrets at rest (TOTP encryption, backup-code hashing).
     pub encryption_root: SecretBox<[u8; 32]>,
     /// Encrypts TOTP secrets under the current key version; opens older ones.
@@ -44,6 +46,7 @@ impl Keys {
             jwt_decoding: DecodingKey::from_secret(jwt_secret),
             refresh_mac: derive(jwt_secret, "gatehouse/refresh-token/v1"),
             challenge_mac: derive(jwt_secret, "gatehouse/2fa-challenge/v1"),
+            account_token_mac: derive(jwt_secret, "gatehouse/account-token/v1"),
             encryption_root: SecretBox::new(Box::new(*root)),
             sealer,
             backup_code_keys,

@@ -117,6 +117,23 @@ pub async fn clear_second_factor_failures(
     Ok(())
 }
 
+/// A password reset proves the owner: the failure count and any lock go.
+pub async fn clear_password_lockout(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<(), AuthError> {
+    users::Entity::update_many()
+        .col_expr(users::Column::FailedLoginAttempts, Expr::value(0))
+        .col_expr(
+            users::Column::LockedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// A successful sign-in clears the count and any expired lock.
 pub async fn record_success(
     db: &impl ConnectionTrait,

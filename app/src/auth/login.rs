@@ -99,6 +99,11 @@ impl AuthService {
         if !user.is_active {
             return Err(AuthError::AccountDisabled);
         }
+        // Told only to someone who knows the password, so it reveals nothing
+        // about which addresses have accounts.
+        if self.config().require_email_verification && !user.email_verified {
+            return Err(AuthError::EmailNotVerified);
+        }
 
         if rehash {
             self.upgrade_hash(&user, &password, meta).await?;

@@ -6,6 +6,7 @@
 //! tokens, sessions, lockout, accounts, login, permissions, audit, rate
 //! limiting.
 
+pub mod account_tokens;
 pub mod accounts;
 pub mod admin;
 pub mod audit;
@@ -18,30 +19,34 @@ pub mod identity;
 pub mod keys;
 pub mod lockout;
 pub mod login;
+pub mod outbox;
 pub mod password;
 pub mod permissions;
 pub mod rate_limit;
+pub mod recovery;
 pub mod request_meta;
 pub mod secret_box;
 pub mod sessions;
 pub mod tokens;
 pub mod totp;
 pub mod two_factor;
+pub mod verification;
 
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
 
 pub use error::{AuthError, FieldError};
 pub use request_meta::RequestMeta;
 pub use sessions::Principal;
 
-use crate::config::Config;
+use crate::{config::Config, mail::Mailer};
 use clock::Clock;
 use keys::Keys;
 use password::hashing::PasswordHasher;
-use rate_limit::RateLimiter;
+use rate_limit::{MailLimiter, RateLimiter};
 
 /// Cheap to clone; shared by every request of both transports.
 #[derive(Clone)]
@@ -56,6 +61,10 @@ struct Inner {
     keys: Keys,
     hasher: PasswordHasher,
     rate_limiter: RateLimiter,
+    mail_limiter: MailLimiter,
+    mailer: Mailer,
+    /// Wakes the mail worker when a request queued a message.
+    mail_wakeup: Notify,
 }
 
 impl AuthService {
@@ -73,6 +82,12 @@ impl AuthService {
                 keys: Keys::derive(&config)?,
                 hasher: PasswordHasher::new(cores),
                 rate_limiter: RateLimiter::per_minute(config.rate_limit_per_minute),
+                mail_limiter: MailLimiter::per_hour(
+                    rate_limit::MAILS_PER_ADDRESS_PER_HOUR,
+                    rate_limit::MAIL_REQUESTS_PER_IP_PER_HOUR,
+                ),
+                mailer: Mailer::from_config(&config).map_err(AuthError::Internal)?,
+                mail_wakeup: Notify::new(),
                 db,
                 config,
                 clock,
@@ -96,6 +111,18 @@ impl AuthService {
         &self.inner.rate_limiter
     }
 
+    pub(crate) fn mail_limiter(&self) -> &MailLimiter {
+        &self.inner.mail_limiter
+    }
+
+    pub fn mailer(&self) -> &Mailer {
+        &self.inner.mailer
+    }
+
+    pub(crate) fn mail_wakeup(&self) -> &Notify {
+        &self.inner.mail_wakeup
+    }
+
     pub(crate) fn keys(&self) -> &Keys {
         &self.inner.keys
     }
@@ -111,7 +138,10 @@ impl AuthService {
             tracing::info!(deleted, "expired sessions removed");
         }
         self.delete_expired_challenges().await?;
+        self.delete_expired_account_tokens().await?;
+        self.delete_old_mail().await?;
         self.inner.rate_limiter.forget_idle_clients();
+        self.inner.mail_limiter.forget_idle_clients();
         Ok(())
     }
 

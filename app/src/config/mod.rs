@@ -67,6 +67,18 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     pub trusted_proxies: Vec<IpNet>,
     pub cors_origins: Vec<String>,
+    /// `PUBLIC_URL`: where users reach Gatehouse (scheme, host, optional
+    /// path; no trailing slash). Links in emails start with it.
+    pub public_url: String,
+    /// `SMTP_URL` (may hold a password): `smtp://` (with `?tls=required` or
+    /// `?tls=opportunistic` for STARTTLS) or `smtps://`. Unset: emails stay
+    /// in the outbox table, the development mailbox.
+    pub smtp_url: Option<SecretString>,
+    /// `MAIL_FROM`: the sender of every email, `Name <address>` or an address.
+    pub mail_from: String,
+    /// `REQUIRE_EMAIL_VERIFICATION`: sign-in refuses accounts whose address
+    /// is not verified yet.
+    pub require_email_verification: bool,
     pub site: SiteConfig,
     /// Things worth telling the operator once logging is up (e.g. that a
     /// development secret was generated). Never contains a secret.
@@ -112,6 +124,43 @@ impl Config {
             vars.number("DATABASE_ENCRYPTION_KEY_VERSION", 1, 1..=10_000)? as u32;
         let previous_encryption_keys = secrets::previous_keys(&vars, encryption_key_version)?;
 
+        let public_url = match vars.string("PUBLIC_URL") {
+            Some(url) => parse::public_url("PUBLIC_URL", &url)?,
+            None if production => {
+                return Err(ConfigError::new(
+                    "PUBLIC_URL",
+                    "is required in production: the https:// address users reach Gatehouse at \
+                     (links in emails start with it)",
+                ))
+            }
+            None => "http://localhost:3000".to_string(),
+        };
+        let smtp_url = vars
+            .string("SMTP_URL")
+            .map(|url| parse::smtp_url("SMTP_URL", &url))
+            .transpose()?;
+        let mail_from = match vars.string("MAIL_FROM") {
+            Some(from) => parse::mail_from("MAIL_FROM", &from)?,
+            None if production && smtp_url.is_some() => {
+                return Err(ConfigError::new(
+                    "MAIL_FROM",
+                    "is required in production when SMTP_URL is set, e.g. \
+                     Gatehouse <no-reply@example.com>",
+                ))
+            }
+            None => "Gatehouse <gatehouse@localhost>".to_string(),
+        };
+        if smtp_url.is_none() {
+            warnings.push(if production {
+                "SMTP_URL is not set: emails (password reset, verification) are kept in the \
+                 email_outbox table and not delivered"
+                    .to_string()
+            } else {
+                "SMTP_URL is not set: emails go to the development mailbox at /dev/mailbox"
+                    .to_string()
+            });
+        }
+
         Ok(Self {
             environment,
             debug: vars.boolean("DEBUG", false)?,
@@ -144,6 +193,10 @@ impl Config {
                 "CORS_ORIGINS",
                 "http://localhost:3000,http://localhost:3001",
             )?,
+            public_url,
+            smtp_url: smtp_url.map(SecretString::from),
+            mail_from,
+            require_email_verification: vars.boolean("REQUIRE_EMAIL_VERIFICATION", false)?,
             site: SiteConfig {
                 output_name: vars
                     .string("LEPTOS_OUTPUT_NAME")
@@ -169,6 +222,10 @@ impl Config {
                     .collect()
             },
         })
+    }
+
+    pub fn is_development(&self) -> bool {
+        self.environment == Environment::Development
     }
 
     pub fn is_production(&self) -> bool {

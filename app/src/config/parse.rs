@@ -165,6 +165,76 @@ impl<'a> Vars<'a> {
     }
 }
 
+/// `PUBLIC_URL`: an http(s) URL without query or fragment; kept without a
+/// trailing slash so paths can be appended.
+pub(super) fn public_url(name: &str, raw: &str) -> Result<String, ConfigError> {
+    let invalid = || {
+        ConfigError::new(
+            name,
+            format!(
+                "must be an http:// or https:// URL such as https://auth.example.com, got {raw:?}"
+            ),
+        )
+    };
+    let url = url::Url::parse(raw).map_err(|_| invalid())?;
+    let ok = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
+    if !ok {
+        return Err(invalid());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
+/// `SMTP_URL`: `smtp://` or `smtps://` with a host. The value is never
+/// echoed, because it may hold a password.
+pub(super) fn smtp_url(name: &str, raw: &str) -> Result<String, ConfigError> {
+    let url = url::Url::parse(raw).map_err(|_| {
+        ConfigError::new(
+            name,
+            "must be a URL such as smtps://user:password@smtp.example.com",
+        )
+    })?;
+    if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
+        return Err(ConfigError::new(
+            name,
+            "must start with smtp:// or smtps:// and name a host",
+        ));
+    }
+    match url.query_pairs().find(|(key, _)| key == "tls") {
+        None => {}
+        Some((_, value)) if value == "required" || value == "opportunistic" => {}
+        Some(_) => {
+            return Err(ConfigError::new(
+                name,
+                "tls= must be `required` or `opportunistic`",
+            ))
+        }
+    }
+    // Whatever else lettre would refuse when the mailer is built, refused
+    // here, at start, with the usual one line (its error is not echoed: it
+    // may quote the URL).
+    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(raw)
+        .map_err(|_| ConfigError::new(name, "cannot be used as an SMTP URL"))?;
+    Ok(raw.to_string())
+}
+
+/// `MAIL_FROM`: an address, optionally with a display name
+/// (`Gatehouse <no-reply@example.com>`).
+pub(super) fn mail_from(name: &str, raw: &str) -> Result<String, ConfigError> {
+    raw.parse::<lettre::message::Mailbox>()
+        .map(|_| raw.to_string())
+        .map_err(|_| {
+            ConfigError::new(
+                name,
+                format!("must be an email address such as Gatehouse <no-reply@example.com>, got {raw:?}"),
+            )
+        })
+}
+
 /// Only the two supported databases; the URL itself is never echoed because
 /// it may hold a password.
 pub(super) fn database_url(name: &str, url: &str) -> Result<String, ConfigError> {
@@ -176,5 +246,51 @@ pub(super) fn database_url(name: &str, url: &str) -> Result<String, ConfigError>
             name,
             "must start with sqlite:, postgres:// or postgresql://",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_urls_of_every_documented_form_are_accepted() {
+        for url in [
+            "smtps://user:pass@mail.example.com:465",
+            "smtp://user:pass@mail.example.com:587?tls=required",
+            "smtp://mail.example.com?tls=opportunistic",
+            "smtp://127.0.0.1:2525",
+        ] {
+            assert_eq!(smtp_url("SMTP_URL", url).as_deref(), Ok(url));
+        }
+        for url in [
+            "http://mail.example.com",
+            "smtp://?tls=required",
+            "mail.example.com",
+        ] {
+            let error = smtp_url("SMTP_URL", url).unwrap_err();
+            assert!(!error.reason.contains(url), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_public_url_loses_its_trailing_slash() {
+        assert_eq!(
+            public_url("PUBLIC_URL", "https://auth.example.com/").unwrap(),
+            "https://auth.example.com"
+        );
+        assert_eq!(
+            public_url("PUBLIC_URL", "https://example.com/auth/").unwrap(),
+            "https://example.com/auth"
+        );
+        assert!(public_url("PUBLIC_URL", "https://example.com/#x").is_err());
+        assert!(public_url("PUBLIC_URL", "javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn mail_from_takes_an_address_with_or_without_a_name() {
+        assert!(mail_from("MAIL_FROM", "Gatehouse <no-reply@example.com>").is_ok());
+        assert!(mail_from("MAIL_FROM", "no-reply@example.com").is_ok());
+        assert!(mail_from("MAIL_FROM", "no reply").is_err());
     }
 }

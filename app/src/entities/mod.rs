@@ -1,8 +1,10 @@
 //! SeaORM entities, one per table of `migration/`. Plain data: the rules that
 //! govern them live in the service layer (`crate::auth`).
 
+pub mod account_tokens;
 pub mod audit_log;
 pub mod backup_codes;
+pub mod email_outbox;
 pub mod password_history;
 pub mod role_permissions;
 pub mod sessions;

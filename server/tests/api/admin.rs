@@ -318,6 +318,13 @@ async fn the_command_line_creates_the_first_administrator() {
     .await
     .unwrap();
     let root = app.signed_in("root@example.com", PASSWORD).await;
+    let me: serde_json::Value = app
+        .get_authed("/api/auth/me", &root.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["email_verified"], true, "the operator vouched for it");
     assert_eq!(
         app.get_authed("/api/admin/users", &root.access_token)
             .await

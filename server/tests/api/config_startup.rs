@@ -29,7 +29,8 @@ fn production(dir: &std::path::Path) -> Command {
     command
         .env("ENVIRONMENT", "production")
         .env("JWT_SECRET_KEY", random_secret(48))
-        .env("DATABASE_ENCRYPTION_KEY", random_secret(32));
+        .env("DATABASE_ENCRYPTION_KEY", random_secret(32))
+        .env("PUBLIC_URL", "https://auth.example.com");
     command
 }
 
@@ -127,12 +128,45 @@ fn other_malformed_values_stop_the_server() {
         ("CORS_ORIGINS", "*"),
         ("DATABASE_URL", "mysql://root@localhost/gatehouse"),
         ("TOTP_ISSUER_NAME", "Bad:Issuer"),
+        ("PUBLIC_URL", "ftp://auth.example.com"),
+        ("PUBLIC_URL", "https://auth.example.com/?next=1"),
+        ("SMTP_URL", "http://mail.example.com"),
+        ("SMTP_URL", "smtp://mail.example.com?tls=sometimes"),
+        ("SMTP_URL", "smtps://user:pass%ZZ@mail.example.com"),
+        ("MAIL_FROM", "not an address"),
+        ("REQUIRE_EMAIL_VERIFICATION", "maybe"),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let mut command = production(dir.path());
         command.env(variable, value);
         assert_refused_naming(command, variable);
     }
+}
+
+#[test]
+fn production_requires_a_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = production(dir.path());
+    command.env_remove("PUBLIC_URL");
+    assert_refused_naming(command, "PUBLIC_URL");
+}
+
+#[test]
+fn production_with_smtp_requires_a_sender() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = production(dir.path());
+    command.env("SMTP_URL", "smtps://mail.example.com");
+    assert_refused_naming(command, "MAIL_FROM");
+}
+
+#[test]
+fn a_bad_smtp_url_is_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = production(dir.path());
+    command.env("SMTP_URL", "ftp://user:hunter2hunter2@mail.example.com");
+    let line = refused(command);
+    assert!(line.contains("SMTP_URL"), "{line}");
+    assert!(!line.contains("hunter2"), "{line}");
 }
 
 #[test]

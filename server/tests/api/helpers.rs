@@ -151,6 +151,21 @@ impl TestApp {
         self.post_json("/api/auth/refresh", &body, None).await
     }
 
+    /// Waits (a few seconds at most) until the mail worker has handled every
+    /// queued email, so it does not compete with a measurement.
+    pub async fn mail_settled(&self) {
+        for _ in 0..200 {
+            if self
+                .count("SELECT COUNT(*) FROM email_outbox WHERE status = 'pending'")
+                .await
+                == 0
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+
     /// One row count from the application's database.
     pub async fn count(&self, sql: &str) -> i64 {
         use sea_orm::{ConnectionTrait, Statement};

@@ -30,6 +30,8 @@ const TABLES: &[&str] = &[
     "two_factor_challenges",
     "audit_log",
     "tower_sessions",
+    "account_tokens",
+    "email_outbox",
 ];
 
 async fn the_whole_schema_exists_after_start(app: TestApp) {
@@ -46,6 +48,9 @@ async fn the_whole_schema_exists_after_start(app: TestApp) {
         ("audit_log", "idx_audit_log_user_created"),
         ("audit_log", "idx_audit_log_action_created"),
         ("tower_sessions", "idx_tower_sessions_expiry_date"),
+        ("account_tokens", "uq_account_tokens_hash"),
+        ("account_tokens", "idx_account_tokens_user_purpose"),
+        ("email_outbox", "idx_email_outbox_status_next_attempt"),
     ] {
         assert!(
             manager.has_index(table, index).await.unwrap(),

@@ -113,6 +113,7 @@ async fn security_headers_are_on_every_response(app: TestApp) {
 async fn production_adds_hsts() {
     let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |vars| {
         vars.insert("ENVIRONMENT".into(), "production".into());
+        vars.insert("PUBLIC_URL".into(), "https://auth.example.com".into());
     })
     .await
     .unwrap();

@@ -20,16 +20,16 @@ crate::backend_tests!(
 );
 
 /// A user with 2FA on: their tokens, secret and backup codes.
-struct Enrolled {
-    tokens: Tokens,
-    secret: Vec<u8>,
-    backup_codes: Vec<String>,
-    email: String,
+pub(crate) struct Enrolled {
+    pub(crate) tokens: Tokens,
+    pub(crate) secret: Vec<u8>,
+    pub(crate) backup_codes: Vec<String>,
+    pub(crate) email: String,
 }
 
 /// The TOTP of `secret` at the application's current time plus `steps`,
 /// computed independently of the server with `totp-rs`.
-fn code(app: &TestApp, secret: &[u8], steps: i64) -> String {
+pub(crate) fn code(app: &TestApp, secret: &[u8], steps: i64) -> String {
     let totp = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 0, 30, secret.to_vec());
     let time = app.clock_now().timestamp() + steps * 30;
     totp.generate(time as u64)
@@ -43,7 +43,7 @@ async fn setup(app: &TestApp, token: &str) -> serde_json::Value {
     response.json().await.unwrap()
 }
 
-async fn enrolled(app: &TestApp, name: &str) -> Enrolled {
+pub(crate) async fn enrolled(app: &TestApp, name: &str) -> Enrolled {
     let tokens = app.signed_up(name).await;
     let body = setup(app, &tokens.access_token).await;
     let secret = data_encoding::BASE32_NOPAD

@@ -103,6 +103,26 @@ fn service_error_response(error: AuthError) -> Response {
             "account_disabled",
             "This account is disabled. Contact an administrator.",
         ),
+        EmailNotVerified => Problem::new(
+            StatusCode::FORBIDDEN,
+            "email_not_verified",
+            "Confirm your email address first: open the link in the verification email.",
+        ),
+        EmailAlreadyVerified => Problem::new(
+            StatusCode::CONFLICT,
+            "email_already_verified",
+            "The email address is already verified.",
+        ),
+        InvalidResetToken => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_reset_token",
+            "The reset token is invalid, expired or was already used; request a new one.",
+        ),
+        InvalidVerificationToken => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_verification_token",
+            "The verification token is invalid, expired or was already used; request a new one.",
+        ),
         Validation(errors) => Problem::new(
             StatusCode::BAD_REQUEST,
             "validation_error",

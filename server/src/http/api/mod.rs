@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod recovery;
 pub mod two_factor;
 
 use axum::{
@@ -36,6 +37,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sessions", get(auth::sessions))
         .route("/sessions/{id}", delete(auth::revoke_session))
         .route("/activity", get(auth::activity))
+        .route("/forgot-password", post(recovery::forgot_password))
+        .route("/reset-password", post(recovery::reset_password))
+        .route("/verify-email", post(recovery::verify_email))
+        .route("/resend-verification", post(recovery::resend_verification))
         .route("/setup-2fa", post(two_factor::setup))
         .route("/verify-2fa-setup", post(two_factor::verify_setup))
         .route("/disable-2fa", post(two_factor::disable))

@@ -7,14 +7,14 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{admin, auth, two_factor};
+use super::{admin, auth, recovery, two_factor};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Gatehouse",
         description = "Self-hosted authentication: accounts, tokens, sessions per device, \
-            two-factor authentication, administration. Errors are RFC 9457 problem details \
+            two-factor authentication, password reset and email verification, administration. Errors are RFC 9457 problem details \
             with a stable `code`; 429 answers carry `Retry-After`.",
     ),
     paths(
@@ -28,6 +28,10 @@ use super::{admin, auth, two_factor};
         auth::sessions,
         auth::revoke_session,
         auth::activity,
+        recovery::forgot_password,
+        recovery::reset_password,
+        recovery::verify_email,
+        recovery::resend_verification,
         two_factor::setup,
         two_factor::verify_setup,
         two_factor::disable,
@@ -46,6 +50,7 @@ use super::{admin, auth, two_factor};
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Account operations (per-IP rate limited)"),
+        (name = "recovery", description = "Password reset and email verification (links sent by email)"),
         (name = "two-factor", description = "TOTP two-factor authentication and backup codes"),
         (name = "admin", description = "Administration (role-based permissions)"),
     )

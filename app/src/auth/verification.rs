@@ -1,0 +1,149 @@
+//! Proving an email address: registration emails a link, the link's token
+//! marks the address verified, and a signed-in user may ask for a new link
+//! (rate limited per account and per IP). With `REQUIRE_EMAIL_VERIFICATION`
+//! on, sign-in refuses unverified accounts (see `login::sign_in`).
+
+use chrono::Duration;
+use sea_orm::{
+    sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    account_tokens::{self, TokenPurpose},
+    audit::{self, AuditAction},
+    error::AuthError,
+    request_meta::RequestMeta,
+    sessions::Principal,
+    AuthService,
+};
+use crate::{entities::users, mail::templates};
+
+/// How long a verification link works.
+pub const VERIFY_EMAIL_TTL_HOURS: i64 = 48;
+
+impl AuthService {
+    /// Queues a verification email for `user_id` at `address` on `db` (the
+    /// caller's transaction). Wake the mailer after the commit.
+    pub(crate) async fn queue_verification_email(
+        &self,
+        db: &impl ConnectionTrait,
+        user_id: Uuid,
+        address: &str,
+    ) -> Result<(), AuthError> {
+        let token = self
+            .issue_account_token(
+                db,
+                user_id,
+                TokenPurpose::VerifyEmail,
+                Duration::hours(VERIFY_EMAIL_TTL_HOURS),
+            )
+            .await?;
+        let email = templates::email_verification(
+            address,
+            &self.config().totp_issuer,
+            &self.public_link("/verify-email", &token),
+            VERIFY_EMAIL_TTL_HOURS as u64,
+        );
+        self.queue_email(db, &email).await
+    }
+
+    /// Marks the address verified with a token from a verification email.
+    /// A used, expired, unknown or tampered token is
+    /// `InvalidVerificationToken`.
+    #[tracing::instrument(skip_all, fields(ip = %meta.ip))]
+    pub async fn verify_email(&self, token: &str, meta: &RequestMeta) -> Result<(), AuthError> {
+        let found = self
+            .find_account_token(TokenPurpose::VerifyEmail, token)
+            .await?
+            .ok_or(AuthError::InvalidVerificationToken)?;
+        let now = self.now();
+        let txn = self.db().begin().await?;
+        if !account_tokens::spend(&txn, found.id, now).await? {
+            return Err(AuthError::InvalidVerificationToken);
+        }
+        account_tokens::spend_all(&txn, found.user_id, TokenPurpose::VerifyEmail, now).await?;
+        users::Entity::update_many()
+            .col_expr(users::Column::EmailVerified, Expr::value(true))
+            .col_expr(users::Column::UpdatedAt, Expr::value(now))
+            .filter(users::Column::Id.eq(found.user_id))
+            .exec(&txn)
+            .await?;
+        audit::record(
+            &txn,
+            now,
+            Some(found.user_id),
+            AuditAction::EmailVerified,
+            json!({}),
+            meta,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Marks an address verified on the operator's word (the command line's
+    /// `admin create-user`: the first administrator must be able to sign in
+    /// with `REQUIRE_EMAIL_VERIFICATION` on and before any mail is sent).
+    pub async fn verify_email_by_operator(
+        &self,
+        user_id: Uuid,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let now = self.now();
+        let txn = self.db().begin().await?;
+        account_tokens::spend_all(&txn, user_id, TokenPurpose::VerifyEmail, now).await?;
+        let updated = users::Entity::update_many()
+            .col_expr(users::Column::EmailVerified, Expr::value(true))
+            .col_expr(users::Column::UpdatedAt, Expr::value(now))
+            .filter(users::Column::Id.eq(user_id))
+            .exec(&txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(AuthError::NotFound);
+        }
+        audit::record(
+            &txn,
+            now,
+            Some(user_id),
+            AuditAction::EmailVerified,
+            json!({ "by": "operator" }),
+            meta,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Emails the signed-in user a new verification link.
+    /// `EmailAlreadyVerified` if there is nothing to prove.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
+    pub async fn resend_verification(
+        &self,
+        principal: &Principal,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let user = self.user(principal.user_id).await?;
+        if user.email_verified {
+            return Err(AuthError::EmailAlreadyVerified);
+        }
+        self.mail_limiter()
+            .check(meta.ip, &format!("verify:{}", user.id))?;
+        let txn = self.db().begin().await?;
+        self.queue_verification_email(&txn, user.id, &user.email)
+            .await?;
+        audit::record(
+            &txn,
+            self.now(),
+            Some(user.id),
+            AuditAction::VerificationEmailSent,
+            json!({ "reason": "requested" }),
+            meta,
+        )
+        .await?;
+        txn.commit().await?;
+        self.wake_mailer();
+        Ok(())
+    }
+}
