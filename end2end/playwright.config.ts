@@ -58,6 +58,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: join(workspace, "target/site"),
       LEPTOS_OUTPUT_NAME: "gatehouse",
+      // Links in emails point back at the server under test.
+      PUBLIC_URL: baseURL,
       RUST_LOG: "warn",
     },
   },

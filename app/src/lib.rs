@@ -10,6 +10,7 @@ pub mod pages;
 mod root;
 pub mod types;
 pub mod url_path;
+pub mod user_agent;
 
 pub use root::{shell, App};
 

@@ -9,10 +9,11 @@ use leptos_router::{
 
 use crate::components::layout::{SiteFooter, SiteHeader};
 use crate::pages::{
-    account::AccountPage, activity::ActivityPage, admin_users::AdminUsersPage, home::HomePage,
+    account::AccountPage, activity::ActivityPage, admin_users::AdminUsersPage,
+    dev_mailbox::DevMailboxPage, forgot_password::ForgotPasswordPage, home::HomePage,
     login::LoginPage, login_two_factor::LoginTwoFactorPage, not_found::NotFound,
-    password::PasswordPage, register::RegisterPage, sessions::SessionsPage,
-    two_factor::TwoFactorPage,
+    password::PasswordPage, register::RegisterPage, reset_password::ResetPasswordPage,
+    sessions::SessionsPage, two_factor::TwoFactorPage, verify_email::VerifyEmailPage,
 };
 
 /// The document around every server-rendered page.
@@ -70,6 +71,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/login/2fa") view=LoginTwoFactorPage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dev/mailbox") view=DevMailboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
                     <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async/>

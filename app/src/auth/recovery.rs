@@ -30,7 +30,7 @@ use super::{
 use crate::{
     entities::{sessions as session_rows, users},
     mail::templates::{self, PasswordChangedEmail, ResetEmail},
-    pages::sessions::browser_name,
+    user_agent::browser_name,
 };
 
 impl AuthService {

@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_query_map};
 use serde::{Deserialize, Serialize};
 
-use crate::{page_error::PageError, types::UserProfile};
+use crate::{components::forms::FormError, page_error::PageError, types::UserProfile};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountSummary {
@@ -80,9 +80,30 @@ pub async fn sign_out() -> Result<(), PageError> {
     )
 }
 
+#[server(prefix = "/_fn", endpoint = "resend_verification")]
+pub async fn resend_verification_email() -> Result<(), PageError> {
+    use crate::browser_session as browser;
+
+    browser::respond(
+        async move {
+            let auth = browser::auth()?;
+            let meta = browser::request_meta(&auth).await?;
+            let principal = browser::signed_in_or_redirect(&auth, "/account").await?;
+            auth.resend_verification(&principal, &meta).await?;
+            leptos_axum::redirect("/account?verification_sent=1");
+            Ok(())
+        }
+        .await,
+    )
+}
+
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| account_overview());
+    let resend = ServerAction::<ResendVerificationEmail>::new();
+    let resend_error = Signal::derive(move || resend.value().get().and_then(Result::err));
+    let query = use_query_map();
+    let sent = move || query.read().get("verification_sent").is_some();
 
     view! {
         <Title text="Your account"/>
@@ -90,7 +111,7 @@ pub fn AccountPage() -> impl IntoView {
             <h1 id="account-title">"Your account"</h1>
             <Suspense fallback=|| view! { <p>"Loading your account…"</p> }>
                 {move || overview.get().map(|result| match result {
-                    Ok(account) => view! { <Overview account/> }.into_any(),
+                    Ok(account) => view! { <Overview account resend resend_error sent/> }.into_any(),
                     Err(error) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
                 })}
             </Suspense>
@@ -99,7 +120,13 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn Overview(account: AccountSummary) -> impl IntoView {
+fn Overview(
+    account: AccountSummary,
+    resend: ServerAction<ResendVerificationEmail>,
+    resend_error: Signal<Option<PageError>>,
+    sent: impl Fn() -> bool + Send + Sync + Copy + 'static,
+) -> impl IntoView {
+    let verified = account.profile.email_verified;
     let profile = account.profile;
     let (two_factor, manage_two_factor) = if profile.totp_enabled {
         ("On", "Manage")
@@ -109,7 +136,26 @@ fn Overview(account: AccountSummary) -> impl IntoView {
     view! {
         <dl class="facts">
             <div><dt>"Username"</dt><dd data-testid="username">{profile.username}</dd></div>
-            <div><dt>"Email"</dt><dd>{profile.email}</dd></div>
+            <div>
+                <dt>"Email"</dt>
+                <dd>
+                    {profile.email} " · "
+                    <span data-testid="email-status">{if verified { "confirmed" } else { "not confirmed yet" }}</span>
+                    {(!verified).then(|| view! {
+                        <Show
+                            when=sent
+                            fallback=move || view! {
+                                <ActionForm action=resend attr:class="inline-form">
+                                    <FormError error=resend_error/>
+                                    <button type="submit" class="button--link">"Send the confirmation link again"</button>
+                                </ActionForm>
+                            }
+                        >
+                            <p class="notice" role="status">"We have sent you a new confirmation link."</p>
+                        </Show>
+                    })}
+                </dd>
+            </div>
             <div><dt>"Roles"</dt><dd>{profile.roles.join(", ")}</dd></div>
             <div>
                 <dt>"Two-factor authentication"</dt>

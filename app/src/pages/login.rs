@@ -64,7 +64,7 @@ pub async fn device_hint() -> Result<String, PageError> {
         .and_then(|parts| parts.headers.get(http::header::USER_AGENT))
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    Ok(super::sessions::browser_name(user_agent))
+    Ok(crate::user_agent::browser_name(user_agent))
 }
 
 #[component]
@@ -73,6 +73,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let registered = move || query.read().get("registered").is_some();
+    let reset = move || query.read().get("reset").is_some();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let pending = action.pending();
     let hint = Resource::new(|| (), |_| device_hint());
@@ -83,7 +84,15 @@ pub fn LoginPage() -> impl IntoView {
         <section class="auth-card" aria-labelledby="login-title">
             <h1 id="login-title">"Sign in"</h1>
             <Show when=registered>
-                <p class="notice" role="status">"Your account is ready. Sign in to continue."</p>
+                <p class="notice" role="status">
+                    "Your account is ready. Sign in to continue. We have also emailed you a link \
+                     to confirm your address."
+                </p>
+            </Show>
+            <Show when=reset>
+                <p class="notice" role="status">
+                    "Your password is changed and every device was signed out. Sign in with the new password."
+                </p>
             </Show>
             <ActionForm action=action attr:class="form">
                 <FormError error=error/>
@@ -114,6 +123,7 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </ActionForm>
+            <p><A href="/forgot-password">"Forgot your password?"</A></p>
             <p>"No account yet? " <A href="/register">"Create one"</A></p>
         </section>
     }

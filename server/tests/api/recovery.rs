@@ -554,4 +554,10 @@ async fn the_dev_mailbox_exists_only_in_development() {
     assert!(mail[0]
         .text_body
         .contains("https://auth.example.com/verify-email?token="));
+    // The page is a 404 that shows nothing of the mail.
+    let page = app.get("/dev/mailbox").await;
+    assert_eq!(page.status(), 404);
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("pia@example.com"), "{html}");
+    assert!(!html.contains("token="), "{html}");
 }

@@ -1,0 +1,83 @@
+//! `/reset-password?token=…`: choose a new password with the link from the
+//! reset email. Every device is signed out; two-factor authentication stays
+//! on, so the next sign-in still asks for a code.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_query_map};
+
+use crate::{
+    components::forms::{FieldError, FormError, PasswordPolicyHint},
+    page_error::PageError,
+};
+
+#[server(prefix = "/_fn", endpoint = "reset_password")]
+pub async fn reset_forgotten_password(
+    token: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), PageError> {
+    use crate::browser_session as browser;
+
+    browser::respond(
+        async move {
+            let auth = browser::auth()?;
+            let meta = browser::request_meta(&auth).await?;
+            auth.rate_limiter().check(meta.ip)?;
+            auth.reset_password(&token, &new_password, Some(&confirm_password), &meta)
+                .await?;
+            // Whoever was signed in here is signed out with every device.
+            browser::forget().await?;
+            leptos_axum::redirect("/login?reset=1");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ResetForgottenPassword>::new();
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let bad_link = move || {
+        error
+            .get()
+            .is_some_and(|error| error.code == "invalid_reset_token")
+    };
+    let pending = action.pending();
+
+    view! {
+        <Title text="Choose a new password"/>
+        <section class="auth-card" aria-labelledby="reset-title">
+            <h1 id="reset-title">"Choose a new password"</h1>
+            <ActionForm action=action attr:class="form">
+                <FormError error=error/>
+                <Show when=bad_link>
+                    <p><A href="/forgot-password">"Send me a new link"</A></p>
+                </Show>
+                <input type="hidden" name="token" value=token/>
+                <div class="field">
+                    <label for="new_password">"New password"</label>
+                    <input id="new_password" name="new_password" type="password"
+                        autocomplete="new-password" required
+                        minlength=crate::types::MIN_PASSWORD_CHARS.to_string()
+                        aria-describedby="new_password-hint new_password-error"/>
+                    <PasswordPolicyHint id="new_password-hint" changing=true/>
+                    <FieldError error=error field="new_password"/>
+                </div>
+                <div class="field">
+                    <label for="confirm_password">"Confirm the new password"</label>
+                    <input id="confirm_password" name="confirm_password" type="password"
+                        autocomplete="new-password" required aria-describedby="confirm_password-error"/>
+                    <FieldError error=error field="confirm_password"/>
+                </div>
+                <p class="hint">"Every device signed in to your account will be signed out."</p>
+                <button type="submit" aria-disabled=move || pending.get().to_string()>
+                    {move || if pending.get() { "Saving…" } else { "Set the new password" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
