@@ -270,6 +270,7 @@ DATABASE_ENCRYPTION_KEY='$(openssl rand -base64 32 | tr -d '\n')'
 DATABASE_URL='$pg_base/$db_name'
 DATA_DIR='$out/run/data'
 LEPTOS_SITE_ADDR=$addr
+PUBLIC_URL=https://auth.example.com
 LEPTOS_SITE_ROOT='$repo/target/site'
 RATE_LIMIT_PER_MINUTE=$rate_limit
 ACCESS_TOKEN_EXPIRE_MINUTES=60

@@ -132,3 +132,24 @@ test("see devices, sign another one out, change the password", async ({ page, re
   await signIn(page, who.email, newPassword);
   await expect(page).toHaveURL(/\/account$/);
 });
+
+test("sign in with the keyboard alone", async ({ page }) => {
+  const who = person("keys");
+  await register(page, who);
+  await page.goto("/login");
+  // From the top of the page: the skip link, then the header's links, then
+  // the form; Tab until the email field has focus, as a keyboard user would.
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
+  for (let step = 0; step < 10; step++) {
+    if (await page.getByLabel("Email").evaluate((el) => el === document.activeElement)) break;
+    await page.keyboard.press("Tab");
+  }
+  await expect(page.getByLabel("Email")).toBeFocused();
+  await page.keyboard.type(who.email);
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Password")).toBeFocused();
+  await page.keyboard.type(password);
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/account$/);
+});

@@ -292,6 +292,17 @@ impl AuthService {
             .await?
             .ok_or(AuthError::InvalidToken)
     }
+
+    /// The account with this address, if any (addresses compare normalised).
+    pub(crate) async fn user_with_email(
+        &self,
+        email: &Email,
+    ) -> Result<Option<users::Model>, AuthError> {
+        Ok(users::Entity::find()
+            .filter(users::Column::EmailNormalized.eq(email.normalized()))
+            .one(self.db())
+            .await?)
+    }
 }
 
 /// Keeps the hash in the history and drops entries beyond the depth.

@@ -1,6 +1,6 @@
 //! Signing in with email and password.
 
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{ActiveValue::Set, EntityTrait, IntoActiveModel};
 use serde_json::json;
 
 use super::{
@@ -76,12 +76,7 @@ impl AuthService {
         let now = self.now();
 
         let user = match &email {
-            Some(email) => {
-                users::Entity::find()
-                    .filter(users::Column::EmailNormalized.eq(email.normalized()))
-                    .one(self.db())
-                    .await?
-            }
+            Some(email) => self.user_with_email(email).await?,
             None => None,
         };
         if let Some(until) = user.as_ref().and_then(|u| lockout::locked_until(u, now)) {

@@ -49,12 +49,7 @@ impl AuthService {
             .check(meta.ip, &format!("reset:{address_key}"))?;
 
         let user = match &parsed {
-            Some(email) => {
-                users::Entity::find()
-                    .filter(users::Column::EmailNormalized.eq(email.normalized()))
-                    .one(self.db())
-                    .await?
-            }
+            Some(email) => self.user_with_email(email).await?,
             None => None,
         }
         .filter(|user| user.is_active);

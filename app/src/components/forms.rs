@@ -65,3 +65,26 @@ pub fn PasswordPolicyHint(
         </p>
     }
 }
+
+/// A new password and its confirmation, with the policy shown: the same
+/// fields wherever a password is set anew (a change, a reset).
+#[component]
+pub fn NewPasswordFields(#[prop(into)] error: Signal<Option<PageError>>) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for="new_password">"New password"</label>
+            <input id="new_password" name="new_password" type="password"
+                autocomplete="new-password" required
+                minlength=crate::types::MIN_PASSWORD_CHARS.to_string()
+                aria-describedby="new_password-hint new_password-error"/>
+            <PasswordPolicyHint id="new_password-hint" changing=true/>
+            <FieldError error=error field="new_password"/>
+        </div>
+        <div class="field">
+            <label for="confirm_password">"Confirm the new password"</label>
+            <input id="confirm_password" name="confirm_password" type="password"
+                autocomplete="new-password" required aria-describedby="confirm_password-error"/>
+            <FieldError error=error field="confirm_password"/>
+        </div>
+    }
+}

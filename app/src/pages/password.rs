@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::forms::{FieldError, FormError, PasswordPolicyHint},
+    components::forms::{FieldError, FormError, NewPasswordFields},
     page_error::PageError,
 };
 
@@ -81,20 +81,7 @@ pub fn PasswordPage() -> impl IntoView {
                         autocomplete="current-password" required aria-describedby="current_password-error"/>
                     <FieldError error=error field="current_password"/>
                 </div>
-                <div class="field">
-                    <label for="new_password">"New password"</label>
-                    <input id="new_password" name="new_password" type="password"
-                        autocomplete="new-password" required minlength=crate::types::MIN_PASSWORD_CHARS.to_string()
-                        aria-describedby="new_password-hint new_password-error"/>
-                    <PasswordPolicyHint id="new_password-hint" changing=true/>
-                    <FieldError error=error field="new_password"/>
-                </div>
-                <div class="field">
-                    <label for="confirm_password">"Confirm the new password"</label>
-                    <input id="confirm_password" name="confirm_password" type="password"
-                        autocomplete="new-password" required aria-describedby="confirm_password-error"/>
-                    <FieldError error=error field="confirm_password"/>
-                </div>
+                <NewPasswordFields error=error/>
                 <button type="submit" aria-disabled=move || pending.get().to_string()>
                     {move || if pending.get() { "Changing…" } else { "Change password" }}
                 </button>

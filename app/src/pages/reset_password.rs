@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
-    components::forms::{FieldError, FormError, PasswordPolicyHint},
+    components::forms::{FormError, NewPasswordFields},
     page_error::PageError,
 };
 
@@ -58,21 +58,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     <p><A href="/forgot-password">"Send me a new link"</A></p>
                 </Show>
                 <input type="hidden" name="token" value=token/>
-                <div class="field">
-                    <label for="new_password">"New password"</label>
-                    <input id="new_password" name="new_password" type="password"
-                        autocomplete="new-password" required
-                        minlength=crate::types::MIN_PASSWORD_CHARS.to_string()
-                        aria-describedby="new_password-hint new_password-error"/>
-                    <PasswordPolicyHint id="new_password-hint" changing=true/>
-                    <FieldError error=error field="new_password"/>
-                </div>
-                <div class="field">
-                    <label for="confirm_password">"Confirm the new password"</label>
-                    <input id="confirm_password" name="confirm_password" type="password"
-                        autocomplete="new-password" required aria-describedby="confirm_password-error"/>
-                    <FieldError error=error field="confirm_password"/>
-                </div>
+                <NewPasswordFields error=error/>
                 <p class="hint">"Every device signed in to your account will be signed out."</p>
                 <button type="submit" aria-disabled=move || pending.get().to_string()>
                     {move || if pending.get() { "Saving…" } else { "Set the new password" }}
