@@ -28,7 +28,6 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "default",
     "password",
     "insecure",
-    "xxxx",
 ];
 
 pub(super) fn load(
@@ -174,9 +173,20 @@ pub(super) fn decode_encryption_key(text: &str) -> Result<[u8; 32], ConfigError>
         })
 }
 
+/// A placeholder word as people write it (`secret`, `SECRET`, `Secret`), or
+/// too few distinct characters (`xxxxxxxx…`). Matching exact-case forms, not
+/// case-blind, matters: a random base64 secret holds some case variant of a
+/// short word now and then (a case-blind "xxxx" refused one in about 17,000),
+/// but one of these exact forms about once in a billion.
 fn looks_like_placeholder(value: &str) -> bool {
-    let lower = value.to_ascii_lowercase();
-    PLACEHOLDER_WORDS.iter().any(|word| lower.contains(word))
+    let forms = |word: &str| {
+        let mut capitalised = word.to_string();
+        capitalised[..1].make_ascii_uppercase();
+        [word.to_string(), word.to_ascii_uppercase(), capitalised]
+    };
+    PLACEHOLDER_WORDS
+        .iter()
+        .any(|word| forms(word).iter().any(|form| value.contains(form.as_str())))
         || distinct_values(value.as_bytes()) < 8
 }
 
@@ -235,8 +245,20 @@ mod tests {
     }
 
     #[test]
+    fn random_secrets_are_never_taken_for_placeholders() {
+        use base64::Engine;
+        for _ in 0..20_000 {
+            let text = base64::engine::general_purpose::STANDARD.encode(random_bytes::<48>());
+            assert!(!looks_like_placeholder(&text), "{text}");
+        }
+    }
+
+    #[test]
     fn placeholders_are_recognised() {
         assert!(check_jwt_secret("secret-key-please-change-me-in-production!!").is_err());
+        assert!(check_jwt_secret("CHANGE_ME_CHANGE_ME_CHANGE_ME_CHANGE_ME_1234").is_err());
+        assert!(check_jwt_secret("Your-Insecure-Default-Key-For-Testing-Only-0").is_err());
+        assert!(check_jwt_secret(&"x".repeat(64)).is_err());
         assert!(check_jwt_secret(&"a".repeat(64)).is_err());
         assert!(check_jwt_secret("short").is_err());
         let zeros = hex::encode([0u8; 32]);
