@@ -71,9 +71,26 @@ pub async fn establish(session: &sessions::Model) -> Result<(), PageError> {
     cookie.insert(SIGNED_IN, signed_in).await.map_err(internal)
 }
 
+/// The signed-in user of one request, looked up once: while a page renders,
+/// the header and the page both ask. The server provides a fresh one in the
+/// context of every request.
+#[derive(Clone, Default)]
+pub struct PrincipalOnce(std::sync::Arc<tokio::sync::OnceCell<Option<Principal>>>);
+
 /// The signed-in user, if the cookie names a session that is still active;
 /// a revoked or expired one is forgotten.
 pub async fn current_principal(auth: &AuthService) -> Result<Option<Principal>, PageError> {
+    match use_context::<PrincipalOnce>() {
+        Some(once) => once
+            .0
+            .get_or_try_init(|| look_up_principal(auth))
+            .await
+            .cloned(),
+        None => look_up_principal(auth).await,
+    }
+}
+
+async fn look_up_principal(auth: &AuthService) -> Result<Option<Principal>, PageError> {
     let cookie = cookie_session().await?;
     let Some(signed_in) = cookie.get::<SignedIn>(SIGNED_IN).await.map_err(internal)? else {
         return Ok(None);

@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_nonce();
                 provide_context(context_state.auth.clone());
+                provide_context(app::browser_session::PrincipalOnce::default());
             },
             move || shell(leptos_options.clone()),
         )
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_nonce();
                 provide_context(fallback_state.auth.clone());
+                provide_context(app::browser_session::PrincipalOnce::default());
             },
             shell,
         ))
