@@ -8,7 +8,7 @@
 # top of docs/BENCHMARKS.md. See bench/README.md.
 #
 #   bench/run.sh           builds only if target/release/server is missing
-#   bench/run.sh --build   runs `cargo leptos build --release` first
+#   bench/run.sh --build   runs `cargo leptos build --release --split` first
 #
 # Benchmarks never fail on time: the exit status is 0 whether the targets
 # are met or missed, and non-zero only when the run itself went wrong.
@@ -204,8 +204,8 @@ if [ -z "${BENCH_SERVER_BIN:-}" ] && { [ -n "$build" ] || [ ! -x "$server_bin" ]
   ensure_cargo_leptos
   ensure_wasm_bindgen
   apt_install binaryen
-  log "cargo leptos build --release"
-  cargo leptos build --release
+  log "cargo leptos build --release --split"
+  cargo leptos build --release --split
 fi
 [ -x "$server_bin" ] || fail "no server binary at $server_bin"
 newer=$(find app server migration Cargo.toml Cargo.lock -newer "$server_bin" -type f \

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    lazy_route, path, Lazy, LazyRoute, SsrMode,
 };
 
 use crate::components::layout::{SiteFooter, SiteHeader};
@@ -40,6 +40,44 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Makes a page a lazy route: with `cargo leptos build --split` its code
+/// goes into its own wasm chunks, fetched the first time the page is shown
+/// (a server render of the page preloads them), so the main bundle holds
+/// only the shell and the entry pages. docs/BENCHMARKS.md has the sizes.
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+// `/` and `/login` (where most visits start) and the 404 stay in the main
+// bundle; every other page is loaded on first use.
+lazy_page! {
+    LoginTwoFactorRoute => LoginTwoFactorPage,
+    RegisterRoute => RegisterPage,
+    ForgotPasswordRoute => ForgotPasswordPage,
+    ResetPasswordRoute => ResetPasswordPage,
+    VerifyEmailRoute => VerifyEmailPage,
+    DevMailboxRoute => DevMailboxPage,
+    AccountRoute => AccountPage,
+    SessionsRoute => SessionsPage,
+    PasswordRoute => PasswordPage,
+    TwoFactorRoute => TwoFactorPage,
+    ActivityRoute => ActivityPage,
+    AdminUsersRoute => AdminUsersPage,
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -69,18 +107,18 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login/2fa") view=LoginTwoFactorPage ssr=SsrMode::Async/>
-                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async/>
-                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
-                    <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
-                    <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/dev/mailbox") view=DevMailboxPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/sessions") view=SessionsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/password") view=PasswordPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/2fa") view=TwoFactorPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account/activity") view=ActivityPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/2fa") view={Lazy::<LoginTwoFactorRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/dev/mailbox") view={Lazy::<DevMailboxRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/sessions") view={Lazy::<SessionsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/password") view={Lazy::<PasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/2fa") view={Lazy::<TwoFactorRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/activity") view={Lazy::<ActivityRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <SiteFooter/>

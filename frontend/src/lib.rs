@@ -4,5 +4,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // `hydrate_lazy` waits for the current page's chunk (a lazy route) before
+    // hydrating it; `hydrate_body` would hydrate an empty route.
+    leptos::mount::hydrate_lazy(app::App);
 }
