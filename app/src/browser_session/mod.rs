@@ -58,6 +58,15 @@ pub async fn request_meta(auth: &AuthService) -> Result<RequestMeta, PageError> 
     ))
 }
 
+/// Who is asking, for a server function anyone may call (sign-in, the 2FA
+/// step, registration, recovery): the per-IP budget of `/api/auth/*` applies,
+/// one budget per client address whichever transport it uses.
+pub async fn public_request_meta(auth: &AuthService) -> Result<RequestMeta, PageError> {
+    let meta = request_meta(auth).await?;
+    auth.rate_limiter().check(meta.ip)?;
+    Ok(meta)
+}
+
 /// After a successful sign-in: a new cookie session id (so a session id
 /// planted before sign-in is worthless) that names the new device session.
 pub async fn establish(session: &sessions::Model) -> Result<(), PageError> {

@@ -17,8 +17,7 @@ pub async fn request_password_reset(email: String) -> Result<(), PageError> {
     browser::respond(
         async move {
             let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            auth.rate_limiter().check(meta.ip)?;
+            let meta = browser::public_request_meta(&auth).await?;
             auth.forgot_password(&email, &meta).await?;
             leptos_axum::redirect("/forgot-password?sent=1");
             Ok(())

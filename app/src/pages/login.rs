@@ -27,8 +27,7 @@ pub async fn sign_in_with_password(
     browser::respond(
         async move {
             let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            auth.rate_limiter().check(meta.ip)?;
+            let meta = browser::public_request_meta(&auth).await?;
             let input = LoginInput {
                 email: &email,
                 password: &password,

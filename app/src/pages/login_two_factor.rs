@@ -24,8 +24,7 @@ pub async fn sign_in_second_factor(
     browser::respond(
         async move {
             let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            auth.rate_limiter().check(meta.ip)?;
+            let meta = browser::public_request_meta(&auth).await?;
             let Some(challenge) = browser::pending_challenge().await? else {
                 leptos_axum::redirect("/login");
                 return Err(PageError::new(

@@ -22,8 +22,7 @@ pub async fn register_account(
     browser::respond(
         async move {
             let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            auth.rate_limiter().check(meta.ip)?;
+            let meta = browser::public_request_meta(&auth).await?;
             let input = RegisterInput {
                 email: &email,
                 username: &username,

@@ -22,8 +22,7 @@ pub async fn reset_forgotten_password(
     browser::respond(
         async move {
             let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            auth.rate_limiter().check(meta.ip)?;
+            let meta = browser::public_request_meta(&auth).await?;
             auth.reset_password(&token, &new_password, Some(&confirm_password), &meta)
                 .await?;
             // Whoever was signed in here is signed out with every device.

@@ -15,8 +15,7 @@ pub async fn confirm_email_address(token: String) -> Result<(), PageError> {
     browser::respond(
         async move {
             let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            auth.rate_limiter().check(meta.ip)?;
+            let meta = browser::public_request_meta(&auth).await?;
             auth.verify_email(&token, &meta).await?;
             leptos_axum::redirect("/verify-email?verified=1");
             Ok(())

@@ -92,3 +92,77 @@ async fn cors_allows_only_the_configured_origins() {
         .get("access-control-allow-origin")
         .is_none());
 }
+
+/// A server function as the hydrated page calls it (form-encoded, our own
+/// origin, no `Accept: text/html`, so errors come back as JSON).
+async fn page_call(app: &TestApp, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    app.client
+        .post(app.url(endpoint))
+        .header("origin", &app.address)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn public_page_actions_share_the_per_ip_budget_with_the_api() {
+    let app = app_with(&[("RATE_LIMIT_PER_MINUTE", "3")]).await;
+    let wrong_sign_in = [
+        ("email", "nobody@example.com"),
+        ("password", "Wrong-Password-123"),
+    ];
+    // Page sign-ins spend the address's budget...
+    for _ in 0..3 {
+        assert_eq!(
+            page_call(&app, "/_fn/sign_in", &wrong_sign_in)
+                .await
+                .status(),
+            401
+        );
+    }
+    // ...which the JSON API shares,
+    problem(app.get("/api/auth/me").await, 429, "rate_limited").await;
+
+    // and every page action open to anyone is refused before it does
+    // anything, with the same answer as the API.
+    let password = "Copper-Kite-Lamp-42";
+    let public_actions: [(&str, Vec<(&str, &str)>); 6] = [
+        ("/_fn/sign_in", wrong_sign_in.to_vec()),
+        ("/_fn/sign_in_second_factor", vec![("code", "123456")]),
+        (
+            "/_fn/register",
+            vec![
+                ("email", "new@example.com"),
+                ("username", "newcomer"),
+                ("password", password),
+            ],
+        ),
+        ("/_fn/forgot_password", vec![("email", "new@example.com")]),
+        (
+            "/_fn/reset_password",
+            vec![
+                ("token", "not-a-token"),
+                ("new_password", password),
+                ("confirm_password", password),
+            ],
+        ),
+        ("/_fn/verify_email", vec![("token", "not-a-token")]),
+    ];
+    for (endpoint, form) in public_actions {
+        let response = page_call(&app, endpoint, &form).await;
+        assert_eq!(response.status(), 429, "{endpoint}");
+        assert!(response.headers().contains_key("retry-after"), "{endpoint}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "rate_limited", "{endpoint}: {body}");
+    }
+    // Nothing was done: no account was made, no email queued, no session
+    // opened.
+    for table in ["users", "email_outbox", "sessions"] {
+        assert_eq!(
+            app.count(&format!("SELECT COUNT(*) FROM {table}")).await,
+            0,
+            "{table}"
+        );
+    }
+}
