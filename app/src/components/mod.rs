@@ -2,3 +2,4 @@
 
 pub mod forms;
 pub mod layout;
+pub mod refusal;

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    components::forms::FormError,
+    components::{forms::FormError, refusal::Refusal},
     page_error::PageError,
     types::{AdminUser, AdminUserPage},
 };
@@ -147,29 +147,14 @@ pub fn AdminUsersPage() -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     }.into_any(),
-                    Err(error) => {
-                        forbidden_status(&error);
-                        view! {
-                            <h1 id="users-title">"Not allowed"</h1>
-                            <p class="form-error" role="alert">{error.message}</p>
-                        }.into_any()
-                    }
+                    Err(error) => view! {
+                        <h1 id="users-title">"Not allowed"</h1>
+                        <Refusal error/>
+                    }.into_any(),
                 })}
             </Suspense>
         </section>
     }
-}
-
-/// A refused visitor gets an HTTP 403 with the page, not a 200.
-fn forbidden_status(error: &PageError) {
-    #[cfg(feature = "ssr")]
-    if error.code == "forbidden" {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::FORBIDDEN);
-        }
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = error;
 }
 
 #[component]

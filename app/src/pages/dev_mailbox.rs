@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::{page_error::PageError, types::MailboxMessage};
+use crate::{components::refusal::Refusal, page_error::PageError, types::MailboxMessage};
 
 #[server(prefix = "/_fn", endpoint = "dev_mailbox")]
 pub async fn dev_mailbox_messages() -> Result<Vec<MailboxMessage>, PageError> {
@@ -14,13 +14,7 @@ pub async fn dev_mailbox_messages() -> Result<Vec<MailboxMessage>, PageError> {
     browser::respond(
         async move {
             let auth = browser::auth()?;
-            let messages = auth.dev_mailbox(Some(50)).await.map_err(|error| {
-                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                    response.set_status(http::StatusCode::NOT_FOUND);
-                }
-                PageError::from(error)
-            })?;
-            Ok(messages)
+            Ok(auth.dev_mailbox(Some(50)).await?)
         }
         .await,
     )
@@ -45,7 +39,7 @@ pub fn DevMailboxPage() -> impl IntoView {
                             {list.into_iter().map(|message| view! { <Message message/> }).collect_view()}
                         </ol>
                     }.into_any(),
-                    Err(error) => view! { <p class="form-error" role="alert">{error.message}</p> }.into_any(),
+                    Err(error) => view! { <Refusal error/> }.into_any(),
                 })}
             </Suspense>
         </section>
