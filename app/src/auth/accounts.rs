@@ -13,7 +13,7 @@ use super::{
     error::AuthError,
     identity::{Email, Username},
     password::{hashing::Verification, policy, Password},
-    permissions::{roles_of, DEFAULT_ROLE},
+    permissions::DEFAULT_ROLE,
     request_meta::RequestMeta,
     sessions::{self, rfc3339, Principal},
     AuthService,
@@ -139,10 +139,10 @@ impl AuthService {
         })
     }
 
-    /// The caller's profile, from the account read while authenticating.
+    /// The caller's profile, from the account and roles read while
+    /// authenticating.
     pub async fn profile(&self, principal: &Principal) -> Result<UserProfile, AuthError> {
-        let roles = roles_of(self.db(), principal.user_id).await?;
-        Ok(profile_of(&principal.user, roles))
+        Ok(profile_of(&principal.user, principal.roles.clone()))
     }
 
     /// Changes the password after checking the current one; every other

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    sea_query::Expr, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, RelationDef,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -17,7 +18,7 @@ use super::{
     tokens, AuthService,
 };
 use crate::{
-    entities::{sessions, users},
+    entities::{sessions, user_roles, users},
     types::{SessionInfo, TokenPair},
 };
 
@@ -42,12 +43,31 @@ impl SessionKind {
 }
 
 /// An authenticated caller: a verified access token whose session is active,
-/// with the account as it was read in the same query.
+/// with the account and its roles (sorted) as they were read in the same
+/// query.
 #[derive(Debug, Clone)]
 pub struct Principal {
     pub user_id: Uuid,
     pub session_id: Uuid,
     pub user: users::Model,
+    pub roles: Vec<String>,
+}
+
+/// One row of the principal query: the session and one role of its account
+/// (the roles are LEFT JOINed, so an account without roles gives one row
+/// with none).
+struct SessionWithRole {
+    session: sessions::Model,
+    role: Option<String>,
+}
+
+impl FromQueryResult for SessionWithRole {
+    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            session: sessions::Model::from_query_result(row, prefix)?,
+            role: row.try_get("", "role")?,
+        })
+    }
 }
 
 impl AuthService {
@@ -126,8 +146,9 @@ impl AuthService {
     }
 
     /// The principal of an active session of `kind`. One query reads the
-    /// session and its account together: this runs on every authenticated
-    /// request.
+    /// session, its account and the account's current roles together: this
+    /// runs on every authenticated request, so a role taken away counts at
+    /// once without a second round trip.
     async fn principal_for(
         &self,
         session_id: Uuid,
@@ -135,13 +156,29 @@ impl AuthService {
         kind: SessionKind,
     ) -> Result<Principal, AuthError> {
         let now = self.now();
-        let (session, user) = sessions::Entity::find_by_id(session_id)
+        let roles_of_session: RelationDef = sessions::Entity::belongs_to(user_roles::Entity)
+            .from(sessions::Column::UserId)
+            .to(user_roles::Column::UserId)
+            .into();
+        let rows = sessions::Entity::find_by_id(session_id)
             .filter(sessions::Column::UserId.eq(user_id))
             .filter(sessions::Column::Kind.eq(kind.as_str()))
             .find_also_related(users::Entity)
-            .one(self.db())
-            .await?
-            .and_then(|(session, user)| Some((session, user?)))
+            .join(JoinType::LeftJoin, roles_of_session)
+            .column_as(user_roles::Column::Role, "role")
+            .into_model::<SessionWithRole, users::Model>()
+            .all(self.db())
+            .await?;
+        let mut roles: Vec<String> = rows
+            .iter()
+            .filter_map(|(row, _)| row.role.clone())
+            .collect();
+        roles.sort();
+        roles.dedup();
+        let (session, user) = rows
+            .into_iter()
+            .next()
+            .and_then(|(row, user)| Some((row.session, user?)))
             .filter(|(session, user)| is_active(session, now) && user.is_active)
             .ok_or(AuthError::InvalidToken)?;
         if now - session.last_activity > Duration::seconds(ACTIVITY_RESOLUTION_SECONDS) {
@@ -155,6 +192,7 @@ impl AuthService {
             user_id: session.user_id,
             session_id: session.id,
             user,
+            roles,
         })
     }
 

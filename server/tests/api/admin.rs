@@ -127,6 +127,17 @@ async fn a_demoted_admin_loses_access_at_once(app: TestApp) {
     assert_eq!(promoted.status(), 200);
     let body: serde_json::Value = promoted.json().await.unwrap();
     assert_eq!(body["roles"], json!(["admin", "editor"]));
+    // /me reads the current roles with the session, whatever the token says.
+    let roles_in_me = || async {
+        let me: serde_json::Value = app
+            .get_authed("/api/auth/me", &deputy.access_token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        me["roles"].clone()
+    };
+    assert_eq!(roles_in_me().await, json!(["admin", "editor"]));
     assert_eq!(
         app.get_authed("/api/admin/users", &deputy.access_token)
             .await
@@ -135,6 +146,7 @@ async fn a_demoted_admin_loses_access_at_once(app: TestApp) {
     );
 
     assert_eq!(set_roles(json!(["viewer"])).await.unwrap().status(), 200);
+    assert_eq!(roles_in_me().await, json!(["viewer"]));
     // The deputy's token is unchanged, but permissions are checked against
     // the database on every call.
     problem(
