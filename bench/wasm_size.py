@@ -52,7 +52,7 @@ def main() -> int:
 
     print("| what | wasm | gzipped |")
     print("|---|---|---|")
-    print(f"| main bundle `{main_wasm.name}` (shell, `/`, `/login`, 404) | {main_raw:,} | {main_gz:,} |")
+    print(f"| main bundle `{main_wasm.name}` (the shell and every page not in `lazy_page!`) | {main_raw:,} | {main_gz:,} |")
     if not manifest:
         print()
         print("No split manifest: the site was built without `--split`, so every page is in the main bundle.")

@@ -1,6 +1,7 @@
 //! What the server writes to its log never contains a password or a token
 //! (ASVS 7.1.1): the real binary, production JSON logs at debug level, a full
-//! sign-in round trip, then the whole log is searched.
+//! sign-in round trip, then the whole log is searched. In development, and
+//! only there, each email kept in the mailbox is logged with its link.
 
 use std::{
     io::Read,
@@ -159,6 +160,80 @@ async fn no_password_or_token_reaches_the_log() {
     // Nor a recognisable fragment of one (a JWT signature, say).
     let signature = access.rsplit('.').next().unwrap();
     assert!(!log.contains(signature));
+}
+
+/// Development keeps emails in the mailbox (no SMTP server) and logs each
+/// one with its body, so a developer can follow the link from the terminal.
+#[tokio::test]
+async fn development_logs_each_mailbox_email_with_its_link() {
+    use std::io::{BufRead, BufReader};
+
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .env_clear()
+        .current_dir(dir.path())
+        .env("ENVIRONMENT", "development")
+        .env("RUST_LOG", "info")
+        .env("DATA_DIR", dir.path().join("data"))
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Read the log on a thread so the server never blocks on a full pipe.
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut registered = None;
+    for _ in 0..200 {
+        if let Ok(response) = client
+            .post(format!("{base}/api/auth/register"))
+            .json(&json!({ "email": "dev@example.com", "username": "developer", "password": PASSWORD }))
+            .send()
+            .await
+        {
+            registered = Some(response.status());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(registered, Some(reqwest::StatusCode::CREATED));
+
+    // The worker picks the verification email up; its log entry names the
+    // recipient, and the body that follows carries the link (an upper bound
+    // on the wait, not a timing test).
+    let link = format!("{base}/verify-email?token=");
+    let entry = tokio::task::spawn_blocking(move || {
+        let mut entry: Vec<String> = Vec::new();
+        while let Ok(line) = lines.recv_timeout(Duration::from_secs(30)) {
+            if entry.is_empty() && !line.contains("development mailbox (also at /dev/mailbox)") {
+                continue;
+            }
+            let done = line.contains(&link);
+            entry.push(line);
+            if done {
+                break;
+            }
+        }
+        entry
+    })
+    .await
+    .unwrap();
+    let entry = entry.join("\n");
+    assert!(entry.contains("to=dev@example.com"), "{entry}");
+    assert!(entry.contains("verify-email?token="), "{entry}");
+    assert!(!entry.contains(PASSWORD));
+
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
 
 fn free_port() -> u16 {
