@@ -3,29 +3,16 @@
 //! SIGTERM.
 
 use std::{
-    io::{BufRead, BufReader},
     process::{Command, Stdio},
     time::Duration,
 };
 
-use crate::helpers::random_secret;
+use crate::{helpers::random_secret, server_binary};
 
 const EXIT_CONFIG: i32 = 78;
 
-/// The binary in a clean environment (no inherited variables, no `.env`),
-/// working in `dir`.
-fn server(dir: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
-    command
-        .env_clear()
-        .current_dir(dir)
-        .env("DATA_DIR", dir.join("data"))
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0");
-    command
-}
-
 fn production(dir: &std::path::Path) -> Command {
-    let mut command = server(dir);
+    let mut command = server_binary::command(dir);
     command
         .env("ENVIRONMENT", "production")
         .env("JWT_SECRET_KEY", random_secret(48))
@@ -187,20 +174,13 @@ fn development_generates_secrets_and_shutdown_is_graceful() {
     use std::os::unix::fs::PermissionsExt;
 
     let dir = tempfile::tempdir().unwrap();
-    let mut child = server(dir.path())
+    let mut child = server_binary::command(dir.path())
         .env("ENVIRONMENT", "development")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Read the log on a thread so the server never blocks on a full pipe.
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let (lines_tx, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stdout.lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
+    let lines = server_binary::log_lines(child.stdout.take().unwrap());
     let mut saw_warning = false;
     let mut address = None;
     while let Ok(line) = lines.recv_timeout(Duration::from_secs(60)) {

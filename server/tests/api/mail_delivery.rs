@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::{
     helpers::{Backend, TestApp, PASSWORD},
     recovery::{forgot, link_token, reset, NEW_PASSWORD},
+    server_binary,
 };
 
 /// The SMTP server, stopped when dropped.
@@ -79,14 +80,6 @@ impl Drop for SmtpSink {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 async fn app_with_smtp(port: u16) -> TestApp {
     TestApp::spawn_with(Backend::Sqlite, move |vars| {
         vars.insert("SMTP_URL".into(), format!("smtp://127.0.0.1:{port}"));
@@ -112,7 +105,7 @@ async fn wait_count(app: &TestApp, sql: &str, expected: i64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_email_arrives_over_smtp_and_its_link_works() {
-    let port = free_port();
+    let port = server_binary::free_port();
     let sink = SmtpSink::start(port);
     let app = app_with_smtp(port).await;
     app.signed_up("sam").await;
@@ -142,7 +135,7 @@ async fn a_reset_email_arrives_over_smtp_and_its_link_works() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_is_retried_until_the_smtp_server_is_back() {
-    let port = free_port();
+    let port = server_binary::free_port();
     let app = app_with_smtp(port).await;
     app.signed_up("dina").await;
     assert_eq!(forgot(&app, "dina@example.com").await.status(), 202);
@@ -178,7 +171,7 @@ async fn mail_is_retried_until_the_smtp_server_is_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mail_that_never_goes_through_is_marked_failed() {
-    let port = free_port();
+    let port = server_binary::free_port();
     let app = app_with_smtp(port).await;
     let response = app.register("fay@example.com", "fay", PASSWORD).await;
     assert_eq!(response.status(), 201);

@@ -3,6 +3,7 @@
 //! freshly created PostgreSQL database.
 
 mod helpers;
+mod server_binary;
 
 mod admin;
 mod auth_accounts;

@@ -11,18 +11,18 @@ use std::{
 
 use serde_json::json;
 
-use crate::helpers::{random_secret, PASSWORD};
+use crate::{
+    helpers::{random_secret, PASSWORD},
+    server_binary,
+};
 
 #[tokio::test]
 async fn no_password_or_token_reaches_the_log() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .env_clear()
-        .current_dir(dir.path())
+    let port = server_binary::free_port();
+    let mut child = server_binary::command(dir.path())
         .env("ENVIRONMENT", "production")
         .env("RUST_LOG", "debug")
-        .env("DATA_DIR", dir.path().join("data"))
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("JWT_SECRET_KEY", random_secret(48))
         .env("DATABASE_ENCRYPTION_KEY", random_secret(32))
@@ -166,30 +166,18 @@ async fn no_password_or_token_reaches_the_log() {
 /// one with its body, so a developer can follow the link from the terminal.
 #[tokio::test]
 async fn development_logs_each_mailbox_email_with_its_link() {
-    use std::io::{BufRead, BufReader};
-
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .env_clear()
-        .current_dir(dir.path())
+    let port = server_binary::free_port();
+    let mut child = server_binary::command(dir.path())
         .env("ENVIRONMENT", "development")
         .env("RUST_LOG", "info")
-        .env("DATA_DIR", dir.path().join("data"))
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("PUBLIC_URL", format!("http://127.0.0.1:{port}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Read the log on a thread so the server never blocks on a full pipe.
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let (lines_tx, lines) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in stdout.lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
+    let lines = server_binary::log_lines(child.stdout.take().unwrap());
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let mut registered = None;
@@ -234,12 +222,4 @@ async fn development_logs_each_mailbox_email_with_its_link() {
 
     child.kill().unwrap();
     child.wait().unwrap();
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
