@@ -105,3 +105,27 @@ test("a page's own code is fetched the first time it is shown", async ({ page })
   // expected here; anything else (a chunk that failed to load or run) is not.
   expect(errors.filter((e) => !e.includes("status of 400") || !e.includes("/_fn/register"))).toEqual([]);
 });
+
+test("hydration moves nothing on the page", async ({ page }) => {
+  // Chromium reports every layout shift; the server-rendered page must
+  // already be what the hydrated page shows, on eager and lazy pages alike.
+  for (const path of ["/login", "/register", "/forgot-password"]) {
+    await page.goto(path);
+    await waitForHydration(page);
+    const shift = await page.evaluate(
+      () =>
+        new Promise<number | null>((resolve) => {
+          if (!PerformanceObserver.supportedEntryTypes.includes("layout-shift")) {
+            resolve(null);
+            return;
+          }
+          let total = 0;
+          new PerformanceObserver((list) => {
+            for (const entry of list.getEntries() as any[]) total += entry.value;
+          }).observe({ type: "layout-shift", buffered: true });
+          setTimeout(() => resolve(total), 300);
+        }),
+    );
+    expect(shift, path).toBe(0);
+  }
+});
