@@ -6,6 +6,7 @@
 
 pub mod components;
 pub mod page_error;
+pub mod page_messages;
 pub mod pages;
 mod root;
 pub mod types;

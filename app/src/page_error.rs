@@ -2,6 +2,11 @@
 //! next, the failed fields, and when to retry. Server functions return it;
 //! the mapping from the service's `AuthError` is in one place (below), as the
 //! JSON API has its own in `server/src/http/api/error.rs`.
+//!
+//! Only codes cross the wire (`WireError`): the sentences come from
+//! `page_messages` on whichever side reads the error, so an error smuggled
+//! into a page's address (Leptos' `__err` parameter) cannot carry text of
+//! an attacker's.
 
 use leptos::server_fn::{
     codec::JsonEncoding,
@@ -9,7 +14,13 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+use crate::page_messages;
+
+/// The longest wait a page names; a larger `retry_after` is someone's
+/// invention, not ours.
+const MAX_RETRY_AFTER_SECS: u64 = 7 * 24 * 3600;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageFieldError {
     pub field: String,
     pub code: String,
@@ -17,6 +28,7 @@ pub struct PageFieldError {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(from = "WireError", into = "WireError")]
 #[error("{message}")]
 pub struct PageError {
     /// The HTTP status a failed server function answers with (set here,
@@ -24,31 +36,91 @@ pub struct PageError {
     pub status: u16,
     pub code: String,
     pub message: String,
-    #[serde(default)]
     pub fields: Vec<PageFieldError>,
     pub retry_after: Option<u64>,
 }
 
+/// What travels: codes and a wait, no sentences.
+#[derive(Serialize, Deserialize)]
+struct WireError {
+    code: String,
+    #[serde(default)]
+    fields: Vec<WireField>,
+    #[serde(default)]
+    retry_after: Option<u64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireField {
+    field: String,
+    code: String,
+}
+
+impl From<PageError> for WireError {
+    fn from(error: PageError) -> Self {
+        Self {
+            code: error.code,
+            fields: error
+                .fields
+                .into_iter()
+                .map(|f| WireField {
+                    field: f.field,
+                    code: f.code,
+                })
+                .collect(),
+            retry_after: error.retry_after,
+        }
+    }
+}
+
+impl From<WireError> for PageError {
+    fn from(wire: WireError) -> Self {
+        let mut error = Self::new(&wire.code).retrying_after(wire.retry_after);
+        for field in wire.fields {
+            error = error.with_field(&field.field, &field.code);
+        }
+        error
+    }
+}
+
 impl PageError {
-    pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
+    /// The error for `code`, with its status and sentence from
+    /// `page_messages`; an unknown code becomes the generic failure.
+    pub fn new(code: &str) -> Self {
+        let (code, (status, message)) = match page_messages::describe(code, None) {
+            Some(entry) => (code, entry),
+            None => (
+                page_messages::UNKNOWN,
+                page_messages::describe(page_messages::UNKNOWN, None)
+                    .expect("the generic failure is in the table"),
+            ),
+        };
         Self {
             status,
-            code: code.into(),
-            message: message.into(),
+            code: code.to_string(),
+            message,
             fields: Vec::new(),
             retry_after: None,
         }
     }
 
-    /// An error about one form field.
-    pub fn for_field(status: u16, code: &str, field: &str, message: &str) -> Self {
-        let mut error = Self::new(status, code, message);
-        error.fields.push(PageFieldError {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
+    /// Adds a failed field, its sentence chosen by `code`.
+    pub fn with_field(mut self, field: &str, code: &str) -> Self {
+        self.fields.push(PageFieldError {
+            field: field.to_string(),
+            code: code.to_string(),
+            message: page_messages::field_message(field, code),
         });
-        error
+        self
+    }
+
+    /// Sets the wait (in seconds) and the sentence that names it.
+    pub fn retrying_after(mut self, seconds: Option<u64>) -> Self {
+        self.retry_after = seconds.map(|s| s.min(MAX_RETRY_AFTER_SECS));
+        if let Some((_, message)) = page_messages::describe(&self.code, self.retry_after) {
+            self.message = message;
+        }
+        self
     }
 
     /// The message for one form field, if that field failed.
@@ -61,6 +133,12 @@ impl PageError {
             .collect();
         (!messages.is_empty()).then(|| messages.join(" "))
     }
+
+    /// The visitor has no (more) session: pages turn this into a redirect
+    /// to the sign-in page.
+    pub fn is_signed_out(&self) -> bool {
+        matches!(self.code.as_str(), "signed_out" | "sign_in_expired")
+    }
 }
 
 impl FromServerFnError for PageError {
@@ -68,16 +146,8 @@ impl FromServerFnError for PageError {
 
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
         match error {
-            ServerFnErrorErr::Request(_) => Self::new(
-                503,
-                "network",
-                "The server could not be reached. Check your connection and try again.",
-            ),
-            _ => Self::new(
-                500,
-                "request_failed",
-                "Something went wrong. Please try again.",
-            ),
+            ServerFnErrorErr::Request(_) => Self::new("network"),
+            _ => Self::new(page_messages::UNKNOWN),
         }
     }
 }
@@ -87,151 +157,115 @@ impl From<crate::auth::AuthError> for PageError {
     fn from(error: crate::auth::AuthError) -> Self {
         use crate::auth::AuthError::*;
         let retry_after = error.retry_after();
-        let minutes = |seconds: u64| match seconds.div_ceil(60) {
-            0 | 1 => "a minute".to_string(),
-            n => format!("{n} minutes"),
-        };
-        let mut page = match error {
-            InvalidCredentials => Self::new(
-                401,
-                "invalid_credentials",
-                "The email or password is incorrect.",
-            ),
-            AccountLocked { retry_after, .. } => Self::new(
-                429,
-                "account_locked",
-                format!(
-                    "Too many failed sign-ins: this account is locked for {}. \
-                     Try again later, or ask an administrator to unlock it.",
-                    match retry_after.as_secs().div_ceil(60) {
-                        0 | 1 => "1 more minute".to_string(),
-                        n => format!("{n} more minutes"),
-                    }
-                ),
-            ),
-            AccountDisabled => Self::new(
-                403,
-                "account_disabled",
-                "This account is disabled. Contact an administrator.",
-            ),
-            EmailNotVerified => Self::new(
-                403,
-                "email_not_verified",
-                "Please confirm your email address first: open the link we sent you. \
-                 No email? Use \"Forgot password\" to get a link that also confirms it.",
-            ),
-            EmailAlreadyVerified => Self::new(
-                409,
-                "email_already_verified",
-                "Your email address is already confirmed.",
-            ),
-            InvalidResetToken => Self::new(
-                400,
-                "invalid_reset_token",
-                "This password reset link is invalid, expired or was already used. \
-                 Ask for a new one.",
-            ),
-            InvalidVerificationToken => Self::new(
-                400,
-                "invalid_verification_token",
-                "This confirmation link is invalid, expired or was already used. \
-                 Sign in and ask for a new one.",
-            ),
+        let page = match error {
+            InvalidCredentials => Self::new("invalid_credentials"),
+            AccountLocked { .. } => Self::new("account_locked"),
+            AccountDisabled => Self::new("account_disabled"),
+            EmailNotVerified => Self::new("email_not_verified"),
+            EmailAlreadyVerified => Self::new("email_already_verified"),
+            InvalidResetToken => Self::new("invalid_reset_token"),
+            InvalidVerificationToken => Self::new("invalid_verification_token"),
             Validation(errors) | WeakPassword(errors) => {
-                let mut page = Self::new(400, "validation_error", "Some fields need attention.");
-                page.fields = errors
-                    .into_iter()
-                    .map(|e| PageFieldError {
-                        field: e.field.to_string(),
-                        code: e.code.to_string(),
-                        message: e.message,
-                    })
-                    .collect();
-                if page
-                    .fields
+                let weak = errors
                     .iter()
-                    .any(|f| f.field.contains("password") && f.code != "required")
-                {
-                    page.code = "weak_password".into();
-                }
-                page
+                    .any(|f| f.field.contains("password") && f.code != "required");
+                let code = if weak {
+                    "weak_password"
+                } else {
+                    "validation_error"
+                };
+                errors
+                    .iter()
+                    .fold(Self::new(code), |page, e| page.with_field(e.field, e.code))
             }
-            PasswordMismatch => Self::new(
-                400,
-                "password_mismatch",
-                "The new password and its confirmation differ.",
-            ),
-            PasswordReused => Self::new(
-                400,
-                "password_reused",
-                "Choose a password you have not used recently.",
-            ),
-            EmailTaken => Self::new(
-                409,
-                "email_taken",
-                "An account with this email address already exists. Sign in instead?",
-            ),
-            UsernameTaken => Self::new(
-                409,
-                "username_taken",
-                "This username is taken; choose another.",
-            ),
-            Unauthenticated | InvalidToken => Self::new(
-                401,
-                "signed_out",
-                "Your session has ended. Please sign in again.",
-            ),
-            Forbidden => Self::new(403, "forbidden", "You do not have permission to do this."),
-            NotFound => Self::new(404, "not_found", "That no longer exists."),
-            RateLimited { retry_after } => Self::new(
-                429,
-                "rate_limited",
-                format!(
-                    "Too many requests from your network. Wait {} and try again.",
-                    minutes(retry_after.as_secs())
-                ),
-            ),
-            InvalidCode | InvalidSetupCode => Self::new(
-                401,
-                "invalid_code",
-                "That code is wrong or was already used. Enter the current code.",
-            ),
-            TwoFactorAlreadyEnabled => Self::new(
-                409,
-                "two_factor_already_enabled",
-                "Two-factor authentication is already on.",
-            ),
-            TwoFactorNotEnabled => Self::new(
-                400,
-                "two_factor_not_enabled",
-                "Two-factor authentication is off.",
-            ),
-            TwoFactorSetupRequired => {
-                Self::new(400, "two_factor_setup_required", "Start the setup again.")
-            }
-            TooManyAttempts { retry_after } => Self::new(
-                429,
-                "too_many_attempts",
-                format!(
-                    "Too many wrong codes. Try again in {}.",
-                    minutes(retry_after.as_secs())
-                ),
-            ),
-            DatabaseUnavailable => Self::new(
-                503,
-                "unavailable",
-                "The service is temporarily unavailable. Try again shortly.",
-            ),
+            PasswordMismatch => Self::new("password_mismatch"),
+            PasswordReused => Self::new("password_reused"),
+            EmailTaken => Self::new("email_taken"),
+            UsernameTaken => Self::new("username_taken"),
+            Unauthenticated | InvalidToken => Self::new("signed_out"),
+            Forbidden => Self::new("forbidden"),
+            NotFound => Self::new("not_found"),
+            RateLimited { .. } => Self::new("rate_limited"),
+            InvalidCode | InvalidSetupCode => Self::new("invalid_code"),
+            TwoFactorAlreadyEnabled => Self::new("two_factor_already_enabled"),
+            TwoFactorNotEnabled => Self::new("two_factor_not_enabled"),
+            TwoFactorSetupRequired => Self::new("two_factor_setup_required"),
+            TooManyAttempts { .. } => Self::new("too_many_attempts"),
+            DatabaseUnavailable => Self::new("unavailable"),
             Internal(message) => {
                 tracing::error!(error = %message, "internal error in a page");
-                Self::new(
-                    500,
-                    "internal_error",
-                    "Something went wrong on our side. Please try again.",
-                )
+                Self::new("internal_error")
             }
         };
-        page.retry_after = retry_after;
-        page
+        page.retrying_after(retry_after)
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use base64::{engine::general_purpose::URL_SAFE, Engine};
+    use leptos::server_fn::error::{FromServerFnError, ServerFnUrlError};
+
+    use super::*;
+
+    /// What a page reads from `?__err=…`, as Leptos decodes it.
+    fn from_address(json: &str) -> PageError {
+        ServerFnUrlError::<PageError>::decode_err(&URL_SAFE.encode(json))
+    }
+
+    #[test]
+    fn an_error_round_trips_as_codes() {
+        let error = PageError::new("rate_limited")
+            .retrying_after(Some(300))
+            .with_field("email", "invalid_email");
+        let decoded = PageError::de(error.ser());
+        assert_eq!(decoded, error);
+        let wire: serde_json::Value = serde_json::from_slice(&error.ser()).unwrap();
+        assert!(wire.get("message").is_none(), "{wire}");
+        assert!(wire["fields"][0].get("message").is_none(), "{wire}");
+    }
+
+    #[test]
+    fn a_crafted_address_cannot_put_its_own_words_on_a_page() {
+        let injected = "Your account is compromised: call +1 555 0100 now.";
+        let shown = from_address(&format!(
+            r#"{{"status":200,"code":"invalid_credentials","message":"{injected}",
+                "fields":[{{"field":"email","code":"x","message":"{injected}"}}],
+                "retry_after":null}}"#
+        ));
+        assert_eq!(shown.message, "The email or password is incorrect.");
+        assert_eq!(shown.status, 401);
+        assert_eq!(shown.field("email").unwrap(), "Check this field.");
+
+        let unknown = from_address(&format!(r#"{{"code":"{injected}"}}"#));
+        assert_eq!(unknown.code, page_messages::UNKNOWN);
+        assert!(!unknown.message.contains("555"));
+
+        let long_wait = from_address(r#"{"code":"rate_limited","retry_after":99999999999}"#);
+        assert_eq!(long_wait.retry_after, Some(MAX_RETRY_AFTER_SECS));
+
+        let garbage = from_address("not json at all");
+        assert!(!garbage.message.contains("not json"));
+    }
+
+    #[test]
+    fn every_service_error_maps_to_a_code_in_the_table() {
+        use crate::auth::{AuthError, FieldError};
+        use std::time::Duration;
+        let wait = Duration::from_secs(90);
+        for error in [
+            AuthError::InvalidCredentials,
+            AuthError::AccountDisabled,
+            AuthError::EmailNotVerified,
+            AuthError::RateLimited { retry_after: wait },
+            AuthError::TooManyAttempts { retry_after: wait },
+            AuthError::Validation(vec![FieldError::new("email", "invalid_email", "x")]),
+            AuthError::WeakPassword(vec![FieldError::new("password", "too_short", "x")]),
+            AuthError::DatabaseUnavailable,
+        ] {
+            let page = PageError::from(error);
+            assert_ne!(page.code, page_messages::UNKNOWN, "{page:?}");
+            assert!(page_messages::describe(&page.code, None).is_some());
+        }
     }
 }

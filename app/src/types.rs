@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 /// constraints read it from here, the policy (`auth::password::policy`) too.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
+/// The longest password accepted, checked before any hashing (ASVS 2.1.2).
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
 /// A freshly issued access and refresh token pair.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

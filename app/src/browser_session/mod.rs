@@ -16,7 +16,10 @@ use crate::{
     page_error::PageError,
 };
 
+pub mod redirect;
 pub mod shown_once;
+
+pub use redirect::safe_next;
 
 const SIGNED_IN: &str = "signed_in";
 const CHALLENGE: &str = "two_factor_challenge";
@@ -29,11 +32,7 @@ struct SignedIn {
 
 pub(crate) fn internal(error: impl std::fmt::Display) -> PageError {
     tracing::error!(%error, "browser session");
-    PageError::new(
-        500,
-        "internal_error",
-        "Something went wrong on our side. Please try again.",
-    )
+    PageError::new("internal_error")
 }
 
 pub fn auth() -> Result<AuthService, PageError> {
@@ -121,7 +120,7 @@ async fn look_up_principal(auth: &AuthService) -> Result<Option<Principal>, Page
 pub async fn require_principal(auth: &AuthService) -> Result<Principal, PageError> {
     current_principal(auth)
         .await?
-        .ok_or_else(|| PageError::new(401, "signed_out", "Please sign in."))
+        .ok_or_else(|| PageError::new("signed_out"))
 }
 
 /// Keeps the pending 2FA challenge of a sign-in in the cookie session.
@@ -144,16 +143,6 @@ pub async fn forget() -> Result<(), PageError> {
     cookie_session().await?.flush().await.map_err(internal)
 }
 
-/// Only a local path may be a redirect target after sign-in.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
-        _ => "/account".to_string(),
-    }
-}
-
 /// The HTTP status of a failed server function. Leptos answers every error
 /// with 500 unless told otherwise, and a 500 means a bug here: a wrong
 /// password is a 401, a lockout a 429. A plain HTML form post (no
@@ -173,7 +162,7 @@ pub fn respond<T>(result: Result<T, PageError>) -> Result<T, PageError> {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|accept| accept.contains("text/html"))
     });
-    if plain_form || error.code == "signed_out" {
+    if plain_form || error.is_signed_out() {
         return result;
     }
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -195,7 +184,7 @@ pub async fn signed_in_or_redirect(auth: &AuthService, here: &str) -> Result<Pri
                 "/login?next={}",
                 crate::url_path::encode_query_value(here)
             ));
-            Err(PageError::new(401, "signed_out", "Please sign in."))
+            Err(PageError::new("signed_out"))
         }
     }
 }

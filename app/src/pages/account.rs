@@ -25,7 +25,7 @@ pub async fn account_overview() -> Result<AccountSummary, PageError> {
             let auth = browser::auth()?;
             let Some(principal) = browser::current_principal(&auth).await? else {
                 leptos_axum::redirect("/login?next=/account");
-                return Err(PageError::new(401, "signed_out", "Please sign in."));
+                return Err(PageError::new("signed_out"));
             };
             let profile = auth.profile(&principal).await?;
             let active_sessions = auth.list_sessions(&principal).await?.len();

@@ -97,7 +97,7 @@ pub async fn admin_revoke_sessions(user_id: String) -> Result<u64, PageError> {
 #[cfg(feature = "ssr")]
 fn account_id(text: &str) -> Result<uuid::Uuid, PageError> {
     text.parse()
-        .map_err(|_| PageError::new(404, "not_found", "That account no longer exists."))
+        .map_err(|_| PageError::new("account_not_found"))
 }
 
 #[component]

@@ -127,8 +127,3 @@ pub fn LoginPage() -> impl IntoView {
         </section>
     }
 }
-
-/// Shown to a page whose error was `signed_out`; here so pages can share it.
-pub fn is_signed_out(error: &PageError) -> bool {
-    error.code == "signed_out"
-}

@@ -27,11 +27,7 @@ pub async fn sign_in_second_factor(
             let meta = browser::public_request_meta(&auth).await?;
             let Some(challenge) = browser::pending_challenge().await? else {
                 leptos_axum::redirect("/login");
-                return Err(PageError::new(
-                    401,
-                    "signed_out",
-                    "Your sign-in has expired. Enter your email and password again.",
-                ));
+                return Err(PageError::new("sign_in_expired"));
             };
             let factor = match method.as_deref() {
                 Some("backup") => Factor::BackupCode(&code),
@@ -41,11 +37,7 @@ pub async fn sign_in_second_factor(
                 .complete_challenge_session(&challenge, factor, SessionKind::Browser, &meta)
                 .await
                 .map_err(|error| match error {
-                    crate::auth::AuthError::InvalidToken => PageError::new(
-                        401,
-                        "signed_out",
-                        "Your sign-in has expired. Enter your email and password again.",
-                    ),
+                    crate::auth::AuthError::InvalidToken => PageError::new("sign_in_expired"),
                     other => other.into(),
                 })?;
             browser::establish(&session).await?;

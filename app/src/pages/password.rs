@@ -35,12 +35,8 @@ pub async fn change_my_password(
                 .map_err(|error| match error {
                     // Here the email is known: the only wrong thing is the
                     // current password.
-                    AuthError::InvalidCredentials => PageError::for_field(
-                        401,
-                        "invalid_credentials",
-                        "current_password",
-                        "That is not your current password.",
-                    ),
+                    AuthError::InvalidCredentials => PageError::new("wrong_password")
+                        .with_field("current_password", "invalid_credentials"),
                     other => other.into(),
                 })?;
             leptos_axum::redirect("/account/password?changed=1");

@@ -32,9 +32,7 @@ pub async fn revoke_device(id: String) -> Result<(), PageError> {
             let auth = browser::auth()?;
             let meta = browser::request_meta(&auth).await?;
             let principal = browser::signed_in_or_redirect(&auth, "/account/sessions").await?;
-            let id = id.parse().map_err(|_| {
-                PageError::new(404, "not_found", "That device is no longer signed in.")
-            })?;
+            let id = id.parse().map_err(|_| PageError::new("device_not_found"))?;
             auth.revoke_session(&principal, id, &meta).await?;
             Ok(())
         }

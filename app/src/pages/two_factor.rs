@@ -123,12 +123,8 @@ pub async fn disable_my_two_factor(password: String, code: String) -> Result<(),
                 .await
                 .map_err(|error| match error {
                     // The user is known here: only the password can be wrong.
-                    AuthError::InvalidCredentials => PageError::for_field(
-                        401,
-                        "invalid_credentials",
-                        "password",
-                        "That is not your password.",
-                    ),
+                    AuthError::InvalidCredentials => PageError::new("wrong_password")
+                        .with_field("password", "invalid_credentials"),
                     other => other.into(),
                 })?;
             shown_once::discard().await

@@ -19,5 +19,6 @@ mod pages_auth;
 mod pages_two_factor;
 mod rate_limits;
 mod recovery;
+mod safe_redirects;
 mod secrets_in_logs;
 mod two_factor;

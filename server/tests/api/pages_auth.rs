@@ -25,7 +25,7 @@ pub(crate) fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     app: &TestApp,
     client: &reqwest::Client,
     path: &str,

@@ -11,7 +11,7 @@ use super::error::FieldError;
 
 /// Longer input is refused before any hashing work (ASVS 2.1.2; a 1 MB
 /// "password" must not cost a megabyte of Argon2 input).
-pub const MAX_PASSWORD_BYTES: usize = 1024;
+pub use crate::types::MAX_PASSWORD_BYTES;
 
 /// A password as typed, NFKC-normalised so that the same characters typed on
 /// different systems (composed or decomposed accents) hash the same.
