@@ -38,6 +38,10 @@ on_both_databases!(
     signed_in_doors_are_limited_per_ip_before_authentication,
     &[("RATE_LIMIT_SIGNED_IN_IP_PER_MINUTE", "5")]
 );
+on_both_databases!(
+    admin_pages_and_the_admin_api_share_one_budget_per_account,
+    &[("RATE_LIMIT_ADMIN_PER_MINUTE", "4")]
+);
 on_both_databases!(normal_use_stays_below_the_default_budgets, &[]);
 
 async fn spawn(backend: Backend, vars: &[(&str, &str)]) -> Option<TestApp> {
@@ -207,6 +211,38 @@ async fn the_admin_api_is_limited_per_account_across_addresses(app: TestApp) {
         "198.51.100.1",
     )
     .await;
+    assert_eq!(response.status(), 200);
+}
+
+async fn admin_pages_and_the_admin_api_share_one_budget_per_account(app: TestApp) {
+    let api = admin(&app, "root").await;
+    let browser = page_client();
+    let response = call(
+        &app,
+        &browser,
+        "/_fn/sign_in",
+        &[("email", "root@example.com"), ("password", PASSWORD)],
+        "192.0.2.1",
+    )
+    .await;
+    assert!(response.status().is_success() || response.status().is_redirection());
+    // Two admin page calls and two API calls, from four addresses...
+    for n in 1..=2 {
+        let from = format!("198.51.100.{n}");
+        let response = call(&app, &browser, "/_fn/admin_users", &[], &from).await;
+        assert_eq!(response.status(), 200);
+        let from = format!("198.51.100.{}", n + 10);
+        let response = admin_get(&app, "/api/admin/users", &api.access_token, &from).await;
+        assert_eq!(response.status(), 200);
+    }
+    // ...spend the account's admin budget in either transport.
+    let response = call(&app, &browser, "/_fn/admin_users", &[], "203.0.113.1").await;
+    assert_eq!(response.status(), 429);
+    assert_429_with_retry_after(response).await;
+    let response = admin_get(&app, "/api/admin/users", &api.access_token, "203.0.113.2").await;
+    problem(response, 429, "rate_limited").await;
+    // Signed-in pages that are not administration still work.
+    let response = call(&app, &browser, "/_fn/my_sessions", &[], "203.0.113.3").await;
     assert_eq!(response.status(), 200);
 }
 
