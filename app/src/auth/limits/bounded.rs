@@ -4,7 +4,8 @@
 //! governor's keyed limiter remembers every key until `retain_recent` runs
 //! (our housekeeping, every ten minutes), so an attacker rotating through
 //! addresses grows the table without bound in between. Here the table holds
-//! at most `cap` keys:
+//! at most `cap` keys (plus, at worst, one per thread inserting at the same
+//! instant):
 //! - a key already tracked always keeps its own budget;
 //! - when the table is full, keys whose budget is full again (idle) are
 //!   swept, at most once a second;
@@ -79,11 +80,11 @@ impl<K: Hash + Eq + Clone> ShrinkableKeyedStateStore<K> for BoundedStore<K> {
     }
 }
 
-type Instant_ = <DefaultClock as governor::clock::Clock>::Instant;
+type GovernorInstant = <DefaultClock as governor::clock::Clock>::Instant;
 
 /// One keyed budget (a quota per key) with bounded memory.
 pub struct BoundedLimiter<K: Hash + Eq + Clone> {
-    limiter: RateLimiter<K, BoundedStore<K>, DefaultClock, NoOpMiddleware<Instant_>>,
+    limiter: RateLimiter<K, BoundedStore<K>, DefaultClock, NoOpMiddleware<GovernorInstant>>,
     cap: usize,
     created: Instant,
     /// Milliseconds after `created` of the last sweep of a full table.
@@ -141,7 +142,7 @@ impl<K: Hash + Eq + Clone> BoundedLimiter<K> {
     }
 }
 
-fn wait(not_until: NotUntil<Instant_>) -> Duration {
+fn wait(not_until: NotUntil<GovernorInstant>) -> Duration {
     not_until
         .wait_time_from(DefaultClock::default().now())
         .max(Duration::from_secs(1))
