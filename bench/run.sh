@@ -273,6 +273,7 @@ LEPTOS_SITE_ADDR=$addr
 PUBLIC_URL=https://auth.example.com
 LEPTOS_SITE_ROOT='$repo/target/site'
 RATE_LIMIT_PER_MINUTE=$rate_limit
+RATE_LIMIT_SIGNED_IN_PER_MINUTE=$rate_limit
 ACCESS_TOKEN_EXPIRE_MINUTES=60
 RUST_LOG=warn
 EOF

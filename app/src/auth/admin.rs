@@ -45,7 +45,10 @@ impl Actor<'_> {
 }
 
 impl AuthService {
-    /// Refuses (and audits) a caller without `permission`.
+    /// Refuses (and audits) a caller without `permission`. Every call is an
+    /// admin operation and spends the account's admin budget first
+    /// (`Door::Admin`), so no account can drive admin work or audit writes
+    /// without bound.
     pub async fn require_permission(
         &self,
         actor: Actor<'_>,
@@ -55,6 +58,9 @@ impl AuthService {
         let Actor::User(principal) = actor else {
             return Ok(());
         };
+        self.limits()
+            .admit_account(super::limits::Door::Admin, principal.user_id)
+            .await?;
         if self.has_permission(principal.user_id, permission).await? {
             return Ok(());
         }

@@ -17,12 +17,12 @@ pub mod clock;
 pub mod error;
 pub mod identity;
 pub mod keys;
+pub mod limits;
 pub mod lockout;
 pub mod login;
 pub mod outbox;
 pub mod password;
 pub mod permissions;
-pub mod rate_limit;
 pub mod recovery;
 pub mod request_meta;
 pub mod secret_box;
@@ -45,8 +45,8 @@ pub use sessions::Principal;
 use crate::{config::Config, mail::Mailer};
 use clock::Clock;
 use keys::Keys;
+use limits::Limits;
 use password::hashing::PasswordHasher;
-use rate_limit::{MailLimiter, RateLimiter};
 
 /// Cheap to clone; shared by every request of both transports.
 #[derive(Clone)]
@@ -60,8 +60,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     keys: Keys,
     hasher: PasswordHasher,
-    rate_limiter: RateLimiter,
-    mail_limiter: MailLimiter,
+    limits: Limits,
     mailer: Mailer,
     /// Wakes the mail worker when a request queued a message.
     mail_wakeup: Notify,
@@ -81,11 +80,7 @@ impl AuthService {
             inner: Arc::new(Inner {
                 keys: Keys::derive(&config)?,
                 hasher: PasswordHasher::new(cores),
-                rate_limiter: RateLimiter::per_minute(config.rate_limit_per_minute),
-                mail_limiter: MailLimiter::per_hour(
-                    rate_limit::MAILS_PER_ADDRESS_PER_HOUR,
-                    rate_limit::MAIL_REQUESTS_PER_IP_PER_HOUR,
-                ),
+                limits: Limits::from_config(&config),
                 mailer: Mailer::from_config(&config).map_err(AuthError::Internal)?,
                 mail_wakeup: Notify::new(),
                 db,
@@ -107,12 +102,9 @@ impl AuthService {
         self.inner.clock.now()
     }
 
-    pub fn rate_limiter(&self) -> &RateLimiter {
-        &self.inner.rate_limiter
-    }
-
-    pub(crate) fn mail_limiter(&self) -> &MailLimiter {
-        &self.inner.mail_limiter
+    /// The rate limits of every door (`limits::policy`).
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
     }
 
     pub fn mailer(&self) -> &Mailer {
@@ -140,8 +132,7 @@ impl AuthService {
         self.delete_expired_challenges().await?;
         self.delete_expired_account_tokens().await?;
         self.delete_old_mail().await?;
-        self.inner.rate_limiter.forget_idle_clients();
-        self.inner.mail_limiter.forget_idle_clients();
+        self.inner.limits.forget_idle();
         Ok(())
     }
 

@@ -5,7 +5,8 @@
 //!   comparable work for an address without an account (a token is made and
 //!   hashed, the email rendered, one transaction written), so neither the
 //!   answer nor its timing tells who has an account. Requests are limited
-//!   per address and per IP (`rate_limit::MailLimiter`).
+//!   per IP, per address per IP prefix and per address
+//!   (`Limits::admit_mail`).
 //! - `reset_password` applies the password policy and history rule (the
 //!   same code as `change_password`), then, in one transaction, spends the
 //!   token with a conditional UPDATE, stores the password, revokes every
@@ -45,8 +46,9 @@ impl AuthService {
             Some(email) => email.normalized().to_string(),
             None => email.trim().to_lowercase().chars().take(320).collect(),
         };
-        self.mail_limiter()
-            .check(meta.ip, &format!("reset:{address_key}"))?;
+        self.limits()
+            .admit_mail(meta.ip, &format!("reset:{address_key}"))
+            .await?;
 
         let user = match &parsed {
             Some(email) => self.user_with_email(email).await?,

@@ -23,13 +23,19 @@ pub struct RequestMeta {
 
 impl RequestMeta {
     /// From an HTTP request: the peer address (through `trusted` proxies
-    /// only), the `User-Agent` and the `x-request-id` headers. Both
+    /// only, every `X-Forwarded-For` line; `Forwarded` is ignored), the `User-Agent` and the `x-request-id` headers. Both
     /// transports read requests this way.
     pub fn from_http(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> Self {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let peer = peer.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        // Every line, in order: a proxy may add its own after the client's.
+        // An unreadable line reads as garbage, which ends the walk.
+        let forwarded_for = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .map(|value| value.to_str().unwrap_or(""));
         Self::new(
-            client_ip(peer, text("x-forwarded-for"), trusted),
+            client_ip(peer, forwarded_for, trusted),
             text(header::USER_AGENT.as_str()),
             text(REQUEST_ID_HEADER),
         )

@@ -130,8 +130,10 @@ impl AuthService {
     /// Verifies a bearer token and that its session is still active.
     pub async fn authenticate(&self, access_token: &str) -> Result<Principal, AuthError> {
         let claims = tokens::verify_access(self.keys(), access_token, self.now())?;
-        self.principal_for(claims.sid, claims.sub, SessionKind::Api)
-            .await
+        let principal = self
+            .principal_for(claims.sid, claims.sub, SessionKind::Api)
+            .await?;
+        self.admit_signed_in(principal).await
     }
 
     /// The signed-in user of a browser, whose cookie session names the
@@ -141,8 +143,19 @@ impl AuthService {
         session_id: Uuid,
         user_id: Uuid,
     ) -> Result<Principal, AuthError> {
-        self.principal_for(session_id, user_id, SessionKind::Browser)
-            .await
+        let principal = self
+            .principal_for(session_id, user_id, SessionKind::Browser)
+            .await?;
+        self.admit_signed_in(principal).await
+    }
+
+    /// Every authenticated request spends its account's signed-in budget
+    /// (`Door::SignedIn`), whichever transport and address it comes from.
+    async fn admit_signed_in(&self, principal: Principal) -> Result<Principal, AuthError> {
+        self.limits()
+            .admit_account(super::limits::Door::SignedIn, principal.user_id)
+            .await?;
+        Ok(principal)
     }
 
     /// The principal of an active session of `kind`. One query reads the

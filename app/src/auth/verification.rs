@@ -128,8 +128,9 @@ impl AuthService {
         if user.email_verified {
             return Err(AuthError::EmailAlreadyVerified);
         }
-        self.mail_limiter()
-            .check(meta.ip, &format!("verify:{}", user.id))?;
+        self.limits()
+            .admit_mail(meta.ip, &format!("verify:{}", user.id))
+            .await?;
         let txn = self.db().begin().await?;
         self.queue_verification_email(&txn, user.id, &user.email)
             .await?;

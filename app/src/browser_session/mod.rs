@@ -11,7 +11,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::{
-    auth::{AuthService, Principal, RequestMeta},
+    auth::{limits::Door, AuthService, Principal, RequestMeta},
     entities::sessions,
     page_error::PageError,
 };
@@ -58,11 +58,11 @@ pub async fn request_meta(auth: &AuthService) -> Result<RequestMeta, PageError> 
 }
 
 /// Who is asking, for a server function anyone may call (sign-in, the 2FA
-/// step, registration, recovery): the per-IP budget of `/api/auth/*` applies,
-/// one budget per client address whichever transport it uses.
+/// step, registration, recovery): `Door::Public`, whose per-IP budget
+/// `/api/auth/*` spends too, one budget per client whichever transport.
 pub async fn public_request_meta(auth: &AuthService) -> Result<RequestMeta, PageError> {
     let meta = request_meta(auth).await?;
-    auth.rate_limiter().check(meta.ip)?;
+    auth.limits().admit_ip(Door::Public, meta.ip).await?;
     Ok(meta)
 }
 
@@ -98,7 +98,12 @@ pub async fn current_principal(auth: &AuthService) -> Result<Option<Principal>, 
     }
 }
 
+/// Whoever reads the cookie session comes through `Door::SignedIn`: its
+/// per-IP budget is spent here, before any lookup, and the account's budget
+/// by the service when the session is authenticated.
 async fn look_up_principal(auth: &AuthService) -> Result<Option<Principal>, PageError> {
+    let meta = request_meta(auth).await?;
+    auth.limits().admit_ip(Door::SignedIn, meta.ip).await?;
     let cookie = cookie_session().await?;
     let Some(signed_in) = cookie.get::<SignedIn>(SIGNED_IN).await.map_err(internal)? else {
         return Ok(None);

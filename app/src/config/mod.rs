@@ -65,6 +65,18 @@ pub struct Config {
     pub backup_codes_count: u32,
     pub backup_code_length: u32,
     pub rate_limit_per_minute: u32,
+    /// `RATE_LIMIT_SIGNED_IN_PER_MINUTE`: operations one signed-in account
+    /// may make a minute, whatever its address (pages and API).
+    pub rate_limit_signed_in_per_minute: u32,
+    /// `RATE_LIMIT_SIGNED_IN_IP_PER_MINUTE`: signed-in and admin requests
+    /// one client IP may make a minute (several people may share an IP).
+    pub rate_limit_signed_in_ip_per_minute: u32,
+    /// `RATE_LIMIT_ADMIN_PER_MINUTE`: admin operations one account may make
+    /// a minute (on top of the signed-in budget).
+    pub rate_limit_admin_per_minute: u32,
+    /// `RATE_LIMIT_IPV6_PREFIX`: IPv6 clients share per-IP budgets per
+    /// network of this prefix length (32 to 128).
+    pub rate_limit_ipv6_prefix: u8,
     pub trusted_proxies: Vec<IpNet>,
     pub cors_origins: Vec<String>,
     /// `PUBLIC_URL`: where users reach Gatehouse (scheme, host, optional
@@ -188,6 +200,22 @@ impl Config {
             backup_code_length: vars.number("BACKUP_CODE_LENGTH", 8, 6..=32)? as u32,
             rate_limit_per_minute: vars.number("RATE_LIMIT_PER_MINUTE", 60, 1..=1_000_000_000)?
                 as u32,
+            rate_limit_signed_in_per_minute: vars.number(
+                "RATE_LIMIT_SIGNED_IN_PER_MINUTE",
+                120,
+                1..=1_000_000_000,
+            )? as u32,
+            rate_limit_signed_in_ip_per_minute: vars.number(
+                "RATE_LIMIT_SIGNED_IN_IP_PER_MINUTE",
+                600,
+                1..=1_000_000_000,
+            )? as u32,
+            rate_limit_admin_per_minute: vars.number(
+                "RATE_LIMIT_ADMIN_PER_MINUTE",
+                30,
+                1..=1_000_000_000,
+            )? as u32,
+            rate_limit_ipv6_prefix: vars.number("RATE_LIMIT_IPV6_PREFIX", 64, 32..=128)? as u8,
             trusted_proxies: vars.ip_nets("TRUSTED_PROXIES")?,
             cors_origins: vars.origins(
                 "CORS_ORIGINS",

@@ -36,7 +36,8 @@ pub struct UsersQuery {
     responses(
         (status = 200, description = "A page of accounts", body = AdminUserPage),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json")
+        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited per IP or per account (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]
@@ -69,7 +70,8 @@ pub async fn list_users(
         (status = 200, description = "The account", body = AdminUser),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json")
+        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited per IP or per account (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]
@@ -103,7 +105,8 @@ pub struct RolesRequest {
         (status = 400, description = "Unknown role, or the last administrator would be removed (`validation_error`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json")
+        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited per IP or per account (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]
@@ -131,7 +134,8 @@ pub async fn set_roles(
         (status = 200, description = "Unlocked", body = AdminUser),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json")
+        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited per IP or per account (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]
@@ -158,7 +162,8 @@ pub async fn unlock(
         (status = 200, description = "`{revoked}`: sessions ended"),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json")
+        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited per IP or per account (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]
@@ -194,7 +199,8 @@ pub struct AuditQuery {
         (status = 200, description = "Audit entries, newest first", body = AuditPage),
         (status = 400, description = "Bad query (`invalid_query`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json")
+        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited per IP or per account (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]

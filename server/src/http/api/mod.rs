@@ -1,5 +1,6 @@
-//! The JSON API (API.md): routes, the per-IP rate limit on `/api/auth/*`,
-//! the body-size limit and CORS.
+//! The JSON API (API.md): routes, the rate limit of each door (`/api/auth/*`
+//! is `Door::Public`, `/api/admin/*` is `Door::Admin`), the body-size limit
+//! and CORS.
 
 pub mod admin;
 pub mod auth;
@@ -18,6 +19,8 @@ use axum::{
     Router,
 };
 use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use app::auth::limits::Door;
 
 use crate::state::AppState;
 use error::ApiError;
@@ -54,7 +57,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
             "/login/verify-backup-code",
             post(two_factor::login_with_backup_code),
         )
-        .route_layer(middleware::from_fn_with_state(state.clone(), rate_limit));
+        .route_layer(middleware::from_fn_with_state(
+            (state.clone(), Door::Public),
+            admit,
+        ));
 
     let admin_routes = Router::new()
         .route("/users", get(admin::list_users))
@@ -62,7 +68,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/users/{id}/roles", put(admin::set_roles))
         .route("/users/{id}/unlock", post(admin::unlock))
         .route("/users/{id}/revoke-sessions", post(admin::revoke_sessions))
-        .route("/audit-log", get(admin::audit_log));
+        .route("/audit-log", get(admin::audit_log))
+        .route_layer(middleware::from_fn_with_state(
+            (state.clone(), Door::Admin),
+            admit,
+        ));
 
     let docs = utoipa_swagger_ui::SwaggerUi::new("/docs").url(
         "/api/openapi.json",
@@ -77,11 +87,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .layer(cors(state))
 }
 
-/// `RATE_LIMIT_PER_MINUTE` per client IP across `/api/auth/*`.
-async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The per-IP limit of `door` (the policy in `app::auth::limits` says which
+/// budget that is) in front of every route of a router. Per-account limits
+/// are spent by the service once the caller is known.
+async fn admit(
+    State((state, door)): State<(AppState, Door)>,
+    request: Request,
+    next: Next,
+) -> Response {
     let (parts, body) = request.into_parts();
     let meta = extract::request_meta(&parts, &state);
-    if let Err(error) = state.auth.rate_limiter().check(meta.ip) {
+    if let Err(error) = state.auth.limits().admit_ip(door, meta.ip).await {
         return ApiError::from(error).into_response();
     }
     next.run(Request::from_parts(parts, body)).await

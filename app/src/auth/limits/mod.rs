@@ -1,0 +1,86 @@
+//! Rate limits: every door has one (`policy`), counted in a store that a
+//! shared one can replace (`store`), per client address as `budget_key`
+//! sees it, with memory bounded under address rotation (`bounded`).
+
+pub mod bounded;
+pub mod budget_key;
+pub mod policy;
+pub mod store;
+
+use std::{net::IpAddr, sync::Arc, time::Duration};
+
+use uuid::Uuid;
+
+pub use budget_key::budget_key;
+pub use policy::{Budget, Door};
+pub use store::{BudgetStore, InMemoryBudgets};
+
+use super::error::AuthError;
+use crate::config::Config;
+
+/// The limits of every door, asked by both transports and by the service.
+#[derive(Clone)]
+pub struct Limits {
+    store: Arc<dyn BudgetStore>,
+    ipv6_prefix: u8,
+}
+
+impl Limits {
+    pub fn from_config(config: &Config) -> Self {
+        Self::new(
+            Arc::new(InMemoryBudgets::from_config(config)),
+            config.rate_limit_ipv6_prefix,
+        )
+    }
+
+    pub fn new(store: Arc<dyn BudgetStore>, ipv6_prefix: u8) -> Self {
+        Self { store, ipv6_prefix }
+    }
+
+    /// The key of `ip`'s per-IP budgets (see [`budget_key`]).
+    pub fn ip_key(&self, ip: IpAddr) -> IpAddr {
+        budget_key(ip, self.ipv6_prefix)
+    }
+
+    /// A request through `door` from `ip`: spends the door's per-IP budget.
+    pub async fn admit_ip(&self, door: Door, ip: IpAddr) -> Result<(), AuthError> {
+        let key = self.ip_key(ip).to_string();
+        self.spend(door.ip_budget(), &key).await
+    }
+
+    /// An operation of account `user_id` through `door`: spends the door's
+    /// per-account budget, whatever IP it comes from.
+    pub async fn admit_account(&self, door: Door, user_id: Uuid) -> Result<(), AuthError> {
+        match door.account_budget() {
+            Some(budget) => self.spend(budget, &user_id.to_string()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// A request that sends email to `address` (a normalised address or an
+    /// account, with the purpose, e.g. `reset:ann@example.com`): spends the
+    /// IP's mail budget, then the address's share for this IP prefix, then
+    /// the address's overall budget. A stranger exhausting their share
+    /// leaves the owner's own share intact.
+    pub async fn admit_mail(&self, ip: IpAddr, address: &str) -> Result<(), AuthError> {
+        let ip_key = self.ip_key(ip).to_string();
+        self.spend(Budget::MailPerIp, &ip_key).await?;
+        self.spend(Budget::MailPerAddressAndIp, &format!("{address}|{ip_key}"))
+            .await?;
+        self.spend(Budget::MailPerAddress, address).await
+    }
+
+    pub fn forget_idle(&self) {
+        self.store.forget_idle();
+    }
+
+    async fn spend(&self, budget: Budget, key: &str) -> Result<(), AuthError> {
+        self.store
+            .spend(budget, key)
+            .await
+            .map_err(|retry_after: Duration| AuthError::RateLimited { retry_after })
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,119 @@
+//! The one policy that says which budget each kind of operation spends.
+//! Both transports name the door a request comes through and ask
+//! `Limits` (never their own list of budgets):
+//!
+//! | Door       | per client IP (IPv6: per prefix)          | per account                                  |
+//! |------------|--------------------------------------------|----------------------------------------------|
+//! | `Public`   | `RATE_LIMIT_PER_MINUTE` (60)               | —                                            |
+//! | `SignedIn` | `RATE_LIMIT_SIGNED_IN_IP_PER_MINUTE` (600) | `RATE_LIMIT_SIGNED_IN_PER_MINUTE` (120)      |
+//! | `Admin`    | as `SignedIn` (one bucket)                 | also `RATE_LIMIT_ADMIN_PER_MINUTE` (30)      |
+//!
+//! Emails (reset, verification) have budgets of their own on top
+//! (`MailLimits`): per IP, per address per IP prefix, per address overall.
+
+use std::num::NonZeroU32;
+
+use governor::Quota;
+
+use crate::config::Config;
+
+/// Where a request comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    /// Open to anyone: sign-in, 2FA step, registration, refresh, recovery,
+    /// verification (`/api/auth/*` and the public page server functions).
+    Public,
+    /// Anything a signed-in account does (the account's page server
+    /// functions, an API call with its access token).
+    SignedIn,
+    /// Administration: `/api/admin/*`, the admin pages; every operation
+    /// that needs a permission.
+    Admin,
+}
+
+/// One named budget. A shared store (e.g. Redis) keeps one counter per
+/// budget and key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Budget {
+    PublicPerIp,
+    SignedInPerIp,
+    PerAccount,
+    AdminPerAccount,
+    MailPerIp,
+    MailPerAddressAndIp,
+    MailPerAddress,
+}
+
+impl Budget {
+    pub const ALL: [Budget; 7] = [
+        Budget::PublicPerIp,
+        Budget::SignedInPerIp,
+        Budget::PerAccount,
+        Budget::AdminPerAccount,
+        Budget::MailPerIp,
+        Budget::MailPerAddressAndIp,
+        Budget::MailPerAddress,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Budget::PublicPerIp => "public_ip",
+            Budget::SignedInPerIp => "signed_in_ip",
+            Budget::PerAccount => "account",
+            Budget::AdminPerAccount => "admin_account",
+            Budget::MailPerIp => "mail_ip",
+            Budget::MailPerAddressAndIp => "mail_address_ip",
+            Budget::MailPerAddress => "mail_address",
+        }
+    }
+
+    /// The quota of this budget under `config`.
+    pub fn quota(self, config: &Config) -> Quota {
+        let per_minute = |n: u32| Quota::per_minute(at_least_one(n));
+        let per_hour = |n: u32| Quota::per_hour(at_least_one(n));
+        match self {
+            Budget::PublicPerIp => per_minute(config.rate_limit_per_minute),
+            Budget::SignedInPerIp => per_minute(config.rate_limit_signed_in_ip_per_minute),
+            Budget::PerAccount => per_minute(config.rate_limit_signed_in_per_minute),
+            Budget::AdminPerAccount => per_minute(config.rate_limit_admin_per_minute),
+            Budget::MailPerIp => per_hour(MAIL_REQUESTS_PER_IP_PER_HOUR),
+            Budget::MailPerAddressAndIp => per_hour(MAILS_PER_ADDRESS_PER_IP_PER_HOUR),
+            Budget::MailPerAddress => per_hour(MAILS_PER_ADDRESS_PER_HOUR),
+        }
+    }
+}
+
+impl Door {
+    /// The per-IP budget a request through this door spends before anything
+    /// else is done.
+    pub fn ip_budget(self) -> Budget {
+        match self {
+            Door::Public => Budget::PublicPerIp,
+            Door::SignedIn | Door::Admin => Budget::SignedInPerIp,
+        }
+    }
+
+    /// The per-account budget spent once the account is known. An admin
+    /// operation is also a signed-in one: it has already spent
+    /// `PerAccount` when its session was authenticated.
+    pub fn account_budget(self) -> Option<Budget> {
+        match self {
+            Door::Public => None,
+            Door::SignedIn => Some(Budget::PerAccount),
+            Door::Admin => Some(Budget::AdminPerAccount),
+        }
+    }
+}
+
+/// Reset or verification emails one requesting IP (prefix) may cause to
+/// one address an hour: a stranger spends only their own share.
+pub const MAILS_PER_ADDRESS_PER_IP_PER_HOUR: u32 = 5;
+/// Emails one address may receive an hour whoever asks, so a mailbox cannot
+/// be flooded from many IPs.
+pub const MAILS_PER_ADDRESS_PER_HOUR: u32 = 25;
+/// Email-sending requests one client IP may make an hour.
+pub const MAIL_REQUESTS_PER_IP_PER_HOUR: u32 = 20;
+
+fn at_least_one(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n.max(1)).expect("at least 1")
+}
