@@ -182,6 +182,12 @@ impl From<crate::auth::AuthError> for PageError {
                 "Your session has ended. Please sign in again.",
             ),
             Forbidden => Self::new(403, "forbidden", "You do not have permission to do this."),
+            ReauthenticationRequired => Self::for_field(
+                403,
+                "reauthentication_required",
+                "password",
+                "Enter your current password to confirm it is you.",
+            ),
             NotFound => Self::new(404, "not_found", "That no longer exists."),
             RateLimited { retry_after } => Self::new(
                 429,

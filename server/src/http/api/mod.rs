@@ -62,6 +62,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/users/{id}/roles", put(admin::set_roles))
         .route("/users/{id}/unlock", post(admin::unlock))
         .route("/users/{id}/revoke-sessions", post(admin::revoke_sessions))
+        .route("/users/{id}/2fa", delete(admin::remove_two_factor))
         .route("/audit-log", get(admin::audit_log));
 
     let docs = utoipa_swagger_ui::SwaggerUi::new("/docs").url(
