@@ -14,6 +14,7 @@ use crate::{
 crate::backend_tests!(
     an_admin_removes_a_users_2fa_with_their_own_password,
     removing_2fa_needs_the_admins_password_and_the_permission,
+    the_users_page_removes_2fa_with_a_plain_form,
     users_write_cannot_grant_more_than_the_granter_holds,
     admins_demoting_each_other_at_once_leave_one_admin,
 );
@@ -194,6 +195,67 @@ async fn removing_2fa_needs_the_admins_password_and_the_permission(app: TestApp)
         "two_factor_not_enabled",
     )
     .await;
+}
+
+async fn the_users_page_removes_2fa_with_a_plain_form(app: TestApp) {
+    let app = &app;
+    admin(app, "root").await;
+    enrolled(app, "nia").await;
+    let nia = id_of(app, "nia").await;
+    let client = crate::pages_auth::browser();
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        client
+            .post(app.url(path))
+            .header("origin", &app.address)
+            .header("referer", app.url("/admin/users"))
+            .form(&form)
+            .send()
+    };
+    let signed_in = post(
+        "/_fn/sign_in",
+        vec![
+            ("email", "root@example.com".into()),
+            ("password", PASSWORD.into()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(signed_in.status().is_redirection());
+    let html = client
+        .get(app.url("/admin/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!(r#"id="remove-2fa-password-{nia}""#)),
+        "a password field for the account with 2FA: {html}"
+    );
+
+    let wrong = post(
+        "/_fn/admin_remove_two_factor",
+        vec![
+            ("user_id", nia.to_string()),
+            ("password", "Not-My-Password-9".into()),
+        ],
+    )
+    .await
+    .unwrap();
+    let location = wrong.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.contains("__err="), "{location}");
+    assert_eq!(two_factor_of(app, nia).await, (true, true, 10));
+
+    let removed = post(
+        "/_fn/admin_remove_two_factor",
+        vec![("user_id", nia.to_string()), ("password", PASSWORD.into())],
+    )
+    .await
+    .unwrap();
+    let location = removed.headers()["location"].to_str().unwrap().to_string();
+    assert!(!location.contains("__err="), "{location}");
+    assert_eq!(two_factor_of(app, nia).await, (false, false, 0));
 }
 
 async fn put_roles(
