@@ -152,6 +152,19 @@ impl FromServerFnError for PageError {
     }
 }
 
+/// The mapping for an action where a signed-in person re-enters a password
+/// in `field`: the account is known, so `invalid_credentials` can only mean
+/// that password, and the message says so under the field.
+#[cfg(feature = "ssr")]
+pub fn reentered_password(field: &'static str) -> impl FnOnce(crate::auth::AuthError) -> PageError {
+    move |error| match error {
+        crate::auth::AuthError::InvalidCredentials => {
+            PageError::new("wrong_password").with_field(field, "invalid_credentials")
+        }
+        other => other.into(),
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<crate::auth::AuthError> for PageError {
     fn from(error: crate::auth::AuthError) -> Self {
@@ -184,6 +197,8 @@ impl From<crate::auth::AuthError> for PageError {
             UsernameTaken => Self::new("username_taken"),
             Unauthenticated | InvalidToken => Self::new("signed_out"),
             Forbidden => Self::new("forbidden"),
+            ReauthenticationRequired => Self::new("reauthentication_required")
+                .with_field("password", "reauthentication_required"),
             NotFound => Self::new("not_found"),
             RateLimited { .. } => Self::new("rate_limited"),
             InvalidCode | InvalidSetupCode => Self::new("invalid_code"),

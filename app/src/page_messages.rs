@@ -64,6 +64,10 @@ pub fn describe(code: &str, retry_after: Option<u64>) -> Option<(u16, String)> {
             "Your sign-in has expired. Enter your email and password again.".into(),
         ),
         "forbidden" => (403, "You do not have permission to do this.".into()),
+        "reauthentication_required" => (
+            403,
+            "Enter your current password to confirm it is you.".into(),
+        ),
         "not_found" => (404, "That no longer exists.".into()),
         "account_not_found" => (404, "That account no longer exists.".into()),
         "device_not_found" => (404, "That device is no longer signed in.".into()),
@@ -125,6 +129,7 @@ pub fn field_message(field: &str, code: &str) -> String {
         }
         "invalid_credentials" => "That is not your password.".into(),
         "password_mismatch" => "Type the same new password twice.".into(),
+        "reauthentication_required" => "Enter your current password.".into(),
         "unknown_role" => "Choose roles from the list.".into(),
         "last_admin" => "This is the last administrator; promote someone else first.".into(),
         _ => "Check this field.".into(),

@@ -10,12 +10,13 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, AuditAction},
+    credential_change,
     error::AuthError,
     identity::{Email, Username},
     password::{hashing::Verification, policy, Password},
     permissions::DEFAULT_ROLE,
     request_meta::RequestMeta,
-    sessions::{self, rfc3339, Principal},
+    sessions::{rfc3339, Principal},
     AuthService,
 };
 use crate::{
@@ -146,7 +147,8 @@ impl AuthService {
     }
 
     /// Changes the password after checking the current one; every other
-    /// session of the user is revoked in the same transaction.
+    /// session, open 2FA challenge and reset link of the user ends in the
+    /// same transaction.
     #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
     pub async fn change_password(
         &self,
@@ -180,12 +182,11 @@ impl AuthService {
             .transaction::<_, (), AuthError>(|txn| {
                 Box::pin(async move {
                     service.store_password(txn, user_id, hash, now).await?;
-                    let revoked = sessions::revoke_where(
+                    let ended = credential_change::end_other_ways_in(
                         txn,
+                        user_id,
+                        Some(keep_session),
                         now,
-                        crate::entities::sessions::Column::UserId
-                            .eq(user_id)
-                            .and(crate::entities::sessions::Column::Id.ne(keep_session)),
                         "password_changed",
                     )
                     .await?;
@@ -194,7 +195,7 @@ impl AuthService {
                         now,
                         Some(user_id),
                         AuditAction::PasswordChanged,
-                        json!({ "other_sessions_revoked": revoked }),
+                        ended.details(),
                         &meta,
                     )
                     .await

@@ -17,6 +17,7 @@ use super::{
     error::{AuthError, FieldError},
     permissions::{roles_of, AUDIT_READ, ROLE_ADMIN, USERS_READ, USERS_WRITE},
     request_meta::RequestMeta,
+    role_grants,
     sessions::{revoke_where, rfc3339},
     AuthService, Principal,
 };
@@ -36,7 +37,7 @@ pub enum Actor<'a> {
 }
 
 impl Actor<'_> {
-    fn id(self) -> Option<Uuid> {
+    pub(crate) fn id(self) -> Option<Uuid> {
         match self {
             Self::User(principal) => Some(principal.user_id),
             Self::Operator => None,
@@ -130,7 +131,9 @@ impl AuthService {
     }
 
     /// Replaces a user's roles. Unknown roles are refused, and so is a change
-    /// that would leave nobody with the admin role.
+    /// that would leave nobody with the admin role, and (for a signed-in
+    /// administrator) a change to a role holding a permission the granter
+    /// lacks (`role_grants`).
     pub async fn set_roles(
         &self,
         actor: Actor<'_>,
@@ -139,7 +142,7 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<AdminUser, AuthError> {
         self.require_permission(actor, USERS_WRITE, meta).await?;
-        let user = self.find_user(user_id).await?;
+        self.find_user(user_id).await?;
         let mut wanted: Vec<String> = roles.iter().map(|r| r.trim().to_lowercase()).collect();
         wanted.sort();
         wanted.dedup();
@@ -158,14 +161,22 @@ impl AuthService {
                 format!("Unknown role(s): {unknown:?}. Known roles: {known:?}."),
             )]));
         }
-        let before = roles_of(self.db(), user.id).await?;
         let now = self.now();
         let actor_id = actor.id();
-        let meta = meta.clone();
-        let (from, to) = (before.clone(), wanted.clone());
-        self.db()
+        let txn_meta = meta.clone();
+        let to = wanted.clone();
+        let changed = self
+            .db()
             .transaction::<_, (), AuthError>(|txn| {
                 Box::pin(async move {
+                    // First statement: every role change queues behind this
+                    // one (a row lock on PostgreSQL, the write lock on
+                    // SQLite), so what follows decides on settled data.
+                    role_grants::serialise_role_changes(txn).await?;
+                    let from = roles_of(txn, user_id).await?;
+                    if let Some(granter) = actor_id {
+                        role_grants::check_granter_may_change(txn, granter, &from, &to).await?;
+                    }
                     user_roles::Entity::delete_many()
                         .filter(user_roles::Column::UserId.eq(user_id))
                         .exec(txn)
@@ -197,12 +208,25 @@ impl AuthService {
                         actor_id,
                         AuditAction::RoleChanged,
                         json!({ "from": from, "to": to }),
-                        &meta,
+                        &txn_meta,
                     )
                     .await
                 })
             })
+            .await
+            .map_err(AuthError::from);
+        if let Err(AuthError::Forbidden) = changed {
+            audit::record(
+                self.db(),
+                self.now(),
+                actor_id,
+                AuditAction::PermissionDenied,
+                json!({ "permission": "grant_roles", "user_id": user_id, "roles": wanted }),
+                meta,
+            )
             .await?;
+        }
+        changed?;
         let user = self.find_user(user_id).await?;
         self.admin_view(user).await
     }

@@ -40,6 +40,7 @@ pub enum AuditAction {
     PasswordReset,
     VerificationEmailSent,
     EmailVerified,
+    TwoFactorRemovedByAdmin,
 }
 
 impl AuditAction {
@@ -70,6 +71,7 @@ impl AuditAction {
             Self::PasswordReset => "password_reset",
             Self::VerificationEmailSent => "verification_email_sent",
             Self::EmailVerified => "email_verified",
+            Self::TwoFactorRemovedByAdmin => "two_factor_removed_by_admin",
         }
     }
 }

@@ -73,6 +73,10 @@ pub enum AuthError {
     InvalidToken,
     #[error("permission denied")]
     Forbidden,
+    /// Adding a sign-in factor needs the current password, or a sign-in
+    /// within the last few minutes (`reauthentication.rs`).
+    #[error("re-authentication required")]
+    ReauthenticationRequired,
     /// A wrong second factor while signing in or confirming an action.
     #[error("invalid code")]
     InvalidCode,

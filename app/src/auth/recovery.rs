@@ -9,8 +9,9 @@
 //!   (`Limits::admit_mail`).
 //! - `reset_password` applies the password policy and history rule (the
 //!   same code as `change_password`), then, in one transaction, spends the
-//!   token with a conditional UPDATE, stores the password, revokes every
-//!   session of the user, clears a login lockout, marks the address verified
+//!   token with a conditional UPDATE, stores the password, ends every
+//!   session, open 2FA challenge and other reset link of the user
+//!   (`credential_change`), clears a login lockout, marks the address verified
 //!   (the link reached it), writes the audit event and queues a notice to
 //!   the address. It never touches two-factor authentication: a user with
 //!   2FA on still needs it to sign in.
@@ -22,14 +23,15 @@ use serde_json::json;
 use super::{
     account_tokens::{self, TokenPurpose},
     audit::{self, AuditAction},
+    credential_change,
     error::AuthError,
     identity::Email,
     lockout,
     request_meta::RequestMeta,
-    sessions, AuthService,
+    AuthService,
 };
 use crate::{
-    entities::{sessions as session_rows, users},
+    entities::users,
     mail::templates::{self, PasswordChangedEmail, ResetEmail},
     user_agent::browser_name,
 };
@@ -143,7 +145,6 @@ impl AuthService {
         if !account_tokens::spend(&txn, found.id, now).await? {
             return Err(AuthError::InvalidResetToken);
         }
-        account_tokens::spend_all(&txn, user.id, TokenPurpose::Reset, now).await?;
         self.store_password(&txn, user.id, hash, now).await?;
         lockout::clear_password_lockout(&txn, user.id).await?;
         users::Entity::update_many()
@@ -151,19 +152,19 @@ impl AuthService {
             .filter(users::Column::Id.eq(user.id))
             .exec(&txn)
             .await?;
-        let revoked = sessions::revoke_where(
-            &txn,
-            now,
-            session_rows::Column::UserId.eq(user.id),
-            "password_reset",
-        )
-        .await?;
+        // Every session (this request has none), every open 2FA challenge
+        // and every other reset link.
+        let ended =
+            credential_change::end_other_ways_in(&txn, user.id, None, now, "password_reset")
+                .await?;
+        let mut details = ended.details();
+        details["lockout_cleared"] = json!(user.locked_until.is_some());
         audit::record(
             &txn,
             now,
             Some(user.id),
             AuditAction::PasswordReset,
-            json!({ "sessions_revoked": revoked, "lockout_cleared": user.locked_until.is_some() }),
+            details,
             meta,
         )
         .await?;

@@ -51,6 +51,9 @@ pub struct Principal {
     pub session_id: Uuid,
     pub user: users::Model,
     pub roles: Vec<String>,
+    /// When this session's owner proved who they are: the session's
+    /// `created_at`, which a refresh does not move.
+    pub signed_in_at: DateTime<Utc>,
 }
 
 /// One row of the principal query: the session and one role of its account
@@ -206,6 +209,7 @@ impl AuthService {
             session_id: session.id,
             user,
             roles,
+            signed_in_at: session.created_at,
         })
     }
 

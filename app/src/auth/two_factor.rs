@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, AuditAction},
-    backup_codes,
+    backup_codes, credential_change,
     error::AuthError,
     lockout::{self, Counter, FailureOutcome},
     password::{hashing::Verification, Password},
@@ -120,11 +120,16 @@ impl AuthService {
         })
     }
 
-    /// Turns 2FA on once a code from the new authenticator checks out.
+    /// Turns 2FA on once a code from the new authenticator checks out. Adding
+    /// a factor needs the owner: the current password (`password`) or a
+    /// recent sign-in (`require_recent_authentication`). In the same
+    /// transaction every other session, open challenge and reset link of the
+    /// account ends (`credential_change`).
     pub async fn confirm_two_factor(
         &self,
         principal: &Principal,
         code: &str,
+        password: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
         let user = self.user(principal.user_id).await?;
@@ -135,37 +140,59 @@ impl AuthService {
             .totp_pending_secret
             .clone()
             .ok_or(AuthError::TwoFactorSetupRequired)?;
+        self.require_recent_authentication(principal, password, meta)
+            .await?;
         let secret = self.keys().sealer.open(&pending, &aad(user.id))?;
         let step = totp::verify(secret.expose_secret(), code, self.now().timestamp(), None)
             .ok_or(AuthError::InvalidSetupCode)?;
-        // Conditional on the very pending secret just checked: a setup
-        // restarted meanwhile wins, and this confirmation fails.
-        let enabled = users::Entity::update_many()
-            .col_expr(users::Column::TotpEnabled, Expr::value(true))
-            .col_expr(users::Column::TotpSecret, Expr::value(pending.clone()))
-            .col_expr(
-                users::Column::TotpPendingSecret,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(users::Column::TotpLastStep, Expr::value(step))
-            .col_expr(users::Column::UpdatedAt, Expr::value(self.now()))
-            .filter(users::Column::Id.eq(user.id))
-            .filter(users::Column::TotpEnabled.eq(false))
-            .filter(users::Column::TotpPendingSecret.eq(pending))
-            .exec(self.db())
+        let now = self.now();
+        let user_id = user.id;
+        let keep_session = principal.session_id;
+        let meta = meta.clone();
+        self.db()
+            .transaction::<_, (), AuthError>(|txn| {
+                Box::pin(async move {
+                    // Conditional on the very pending secret just checked: a
+                    // setup restarted meanwhile wins, and this confirmation
+                    // fails.
+                    let enabled = users::Entity::update_many()
+                        .col_expr(users::Column::TotpEnabled, Expr::value(true))
+                        .col_expr(users::Column::TotpSecret, Expr::value(pending.clone()))
+                        .col_expr(
+                            users::Column::TotpPendingSecret,
+                            Expr::value(Option::<String>::None),
+                        )
+                        .col_expr(users::Column::TotpLastStep, Expr::value(step))
+                        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+                        .filter(users::Column::Id.eq(user_id))
+                        .filter(users::Column::TotpEnabled.eq(false))
+                        .filter(users::Column::TotpPendingSecret.eq(pending))
+                        .exec(txn)
+                        .await?;
+                    if enabled.rows_affected != 1 {
+                        return Err(AuthError::TwoFactorSetupRequired);
+                    }
+                    let ended = credential_change::end_other_ways_in(
+                        txn,
+                        user_id,
+                        Some(keep_session),
+                        now,
+                        "two_factor_enabled",
+                    )
+                    .await?;
+                    audit::record(
+                        txn,
+                        now,
+                        Some(user_id),
+                        AuditAction::TwoFactorEnabled,
+                        ended.details(),
+                        &meta,
+                    )
+                    .await
+                })
+            })
             .await?;
-        if enabled.rows_affected != 1 {
-            return Err(AuthError::TwoFactorSetupRequired);
-        }
-        audit::record(
-            self.db(),
-            self.now(),
-            Some(user.id),
-            AuditAction::TwoFactorEnabled,
-            json!({}),
-            meta,
-        )
-        .await
+        Ok(())
     }
 
     /// Turns 2FA off: needs the password and a TOTP or backup code. Deletes

@@ -101,6 +101,52 @@ pub fn password_changed(mail: &PasswordChangedEmail<'_>) -> Email {
     }
 }
 
+/// The notice that an administrator removed the account's 2FA, so that the
+/// owner learns of a removal they did not ask for. It carries no token: the
+/// link only leads to the settings page, behind a sign-in.
+pub struct TwoFactorRemovedEmail<'a> {
+    pub to: &'a str,
+    pub product: &'a str,
+    /// `{PUBLIC_URL}/account/2fa`.
+    pub settings_link: &'a str,
+}
+
+pub fn two_factor_removed(mail: &TwoFactorRemovedEmail<'_>) -> Email {
+    let subject = format!(
+        "Two-factor authentication was removed from your {} account",
+        mail.product
+    );
+    let text = format!(
+        "An administrator removed two-factor authentication from your {product} account: \
+         your authenticator app and your backup codes no longer work, and signing in \
+         needs only your password.\n\
+         \n\
+         If you asked for this, turn two-factor authentication on again with your new \
+         phone: {link}\n\
+         If you did not, tell your administrator at once.\n",
+        product = mail.product,
+        link = mail.settings_link,
+    );
+    let html = format!(
+        "<!doctype html><html><body>\
+         <p>An administrator removed two-factor authentication from your {product} account: \
+         your authenticator app and your backup codes no longer work, and signing in needs \
+         only your password.</p>\
+         <p>If you asked for this, <a href=\"{link}\">turn two-factor authentication on \
+         again</a> with your new phone.</p>\
+         <p>If you did not, tell your administrator at once.</p>\
+         </body></html>",
+        product = escape(mail.product),
+        link = escape(mail.settings_link),
+    );
+    Email {
+        to: mail.to.to_string(),
+        subject,
+        text,
+        html,
+    }
+}
+
 pub fn email_verification(to: &str, product: &str, link: &str, valid_hours: u64) -> Email {
     let valid = duration_words(valid_hours * 60);
     let subject = format!("Confirm your email address for {product}");
@@ -194,6 +240,20 @@ mod tests {
             assert!(body.contains("192.0.2.7"));
             assert!(!body.contains("token"));
         }
+    }
+
+    #[test]
+    fn the_notice_of_a_removed_second_factor_carries_no_token() {
+        let email = two_factor_removed(&TwoFactorRemovedEmail {
+            to: "ann@example.com",
+            product: "GLAD <Labs>",
+            settings_link: "https://auth.example.com/account/2fa",
+        });
+        for body in [&email.text, &email.html] {
+            assert!(body.contains("https://auth.example.com/account/2fa"));
+            assert!(!body.contains("token"));
+        }
+        assert!(email.html.contains("GLAD &lt;Labs&gt;"));
     }
 
     #[test]

@@ -81,6 +81,7 @@ fn describe(action: &str) -> String {
         "permission_denied" => "An action was refused for lack of permission",
         "two_factor_enabled" => "Two-factor authentication turned on",
         "two_factor_disabled" => "Two-factor authentication turned off",
+        "two_factor_removed_by_admin" => "Two-factor authentication removed by an administrator",
         "two_factor_challenge_failed" => "Wrong two-factor code",
         "two_factor_locked" => "Two-factor verification locked after wrong codes",
         "two_factor_code_replayed" => "A used two-factor code was refused",

@@ -1,5 +1,5 @@
 //! `/admin/users`: find accounts, set their roles, unlock them, sign out all
-//! their devices. The service checks the permission on every call; a visitor
+//! their devices, remove their 2FA (with the administrator's password). The service checks the permission on every call; a visitor
 //! without it gets a 403 page.
 
 use leptos::prelude::*;
@@ -93,6 +93,26 @@ pub async fn admin_revoke_sessions(user_id: String) -> Result<u64, PageError> {
     )
 }
 
+/// Removes an account's 2FA; `password` is the administrator's own.
+#[server(prefix = "/_fn", endpoint = "admin_remove_two_factor")]
+pub async fn admin_remove_two_factor(user_id: String, password: String) -> Result<(), PageError> {
+    use crate::{auth::admin::Actor, browser_session as browser};
+
+    browser::respond(
+        async move {
+            let auth = browser::auth()?;
+            let meta = browser::request_meta(&auth).await?;
+            let principal = browser::signed_in_or_redirect(&auth, "/admin/users").await?;
+            let id = account_id(&user_id)?;
+            auth.remove_user_two_factor(Actor::User(&principal), id, &password, &meta)
+                .await
+                .map_err(crate::page_error::reentered_password("password"))?;
+            Ok(())
+        }
+        .await,
+    )
+}
+
 /// The account a form names; a malformed id is an account that is not there.
 #[cfg(feature = "ssr")]
 fn account_id(text: &str) -> Result<uuid::Uuid, PageError> {
@@ -107,6 +127,7 @@ pub fn AdminUsersPage() -> impl IntoView {
     let set_roles = ServerAction::<AdminSetRoles>::new();
     let unlock = ServerAction::<AdminUnlock>::new();
     let revoke = ServerAction::<AdminRevokeSessions>::new();
+    let remove_2fa = ServerAction::<AdminRemoveTwoFactor>::new();
     let users = Resource::new(
         move || {
             (
@@ -114,6 +135,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                 set_roles.version().get(),
                 unlock.version().get(),
                 revoke.version().get(),
+                remove_2fa.version().get(),
             )
         },
         |(q, ..)| admin_users(q),
@@ -125,6 +147,7 @@ pub fn AdminUsersPage() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| unlock.value().get().and_then(Result::err))
             .or_else(|| revoke.value().get().and_then(Result::err))
+            .or_else(|| remove_2fa.value().get().and_then(Result::err))
     });
 
     view! {
@@ -143,7 +166,7 @@ pub fn AdminUsersPage() -> impl IntoView {
                         <p>{format!("{} account(s)", page.total)}</p>
                         <ul class="device-list" data-testid="users">
                             {page.users.into_iter().map(|user| view! {
-                                <UserRow user set_roles unlock revoke/>
+                                <UserRow user set_roles unlock revoke remove_2fa/>
                             }).collect_view()}
                         </ul>
                     }.into_any(),
@@ -163,6 +186,7 @@ fn UserRow(
     set_roles: ServerAction<AdminSetRoles>,
     unlock: ServerAction<AdminUnlock>,
     revoke: ServerAction<AdminRevokeSessions>,
+    remove_2fa: ServerAction<AdminRemoveTwoFactor>,
 ) -> impl IntoView {
     let profile = user.profile;
     let has = |role: &str| profile.roles.iter().any(|r| r == role);
@@ -174,6 +198,19 @@ fn UserRow(
     let username = profile.username.clone();
     let row_name = profile.username.clone();
     let email = profile.email.clone();
+    let remove_2fa_form = profile.totp_enabled.then(|| {
+        let field_id = format!("remove-2fa-password-{}", profile.id);
+        let label = format!("Your password, to remove the two-factor authentication of {}", profile.username);
+        view! {
+            <ActionForm action=remove_2fa attr:class="inline-form">
+                <input type="hidden" name="user_id" value=profile.id.clone()/>
+                <label for=field_id.clone() class="visually-hidden">{label}</label>
+                <input id=field_id name="password" type="password" autocomplete="current-password"
+                    required placeholder="Your password"/>
+                <button type="submit" class="button--danger">"Remove two-factor authentication"</button>
+            </ActionForm>
+        }
+    });
     view! {
         <li class="device" data-username=row_name>
             <div>
@@ -199,6 +236,7 @@ fn UserRow(
                 <input type="hidden" name="user_id" value=revoke_id/>
                 <button type="submit" class="button--secondary">"Sign out all devices"</button>
             </ActionForm>
+            {remove_2fa_form}
         </li>
     }
 }

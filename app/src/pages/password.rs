@@ -17,7 +17,7 @@ pub async fn change_my_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), PageError> {
-    use crate::auth::{accounts::ChangePasswordInput, AuthError};
+    use crate::auth::accounts::ChangePasswordInput;
     use crate::browser_session as browser;
 
     browser::respond(
@@ -32,13 +32,7 @@ pub async fn change_my_password(
             };
             auth.change_password(&principal, input, &meta)
                 .await
-                .map_err(|error| match error {
-                    // Here the email is known: the only wrong thing is the
-                    // current password.
-                    AuthError::InvalidCredentials => PageError::new("wrong_password")
-                        .with_field("current_password", "invalid_credentials"),
-                    other => other.into(),
-                })?;
+                .map_err(crate::page_error::reentered_password("current_password"))?;
             leptos_axum::redirect("/account/password?changed=1");
             Ok(())
         }

@@ -28,6 +28,10 @@ pub struct TwoFactorState {
     pub pending: Option<TwoFactorEnrollment>,
     /// Backup codes made just now: this is the one time they are shown.
     pub new_backup_codes: Option<Vec<String>>,
+    /// Turning 2FA on needs the current password: this session signed in
+    /// too long ago (`auth::reauthentication`).
+    #[serde(default)]
+    pub needs_password: bool,
 }
 
 #[server(prefix = "/_fn", endpoint = "two_factor_settings")]
@@ -48,6 +52,7 @@ pub async fn two_factor_settings() -> Result<TwoFactorState, PageError> {
                 } else {
                     None
                 },
+                needs_password: !auth.signed_in_recently(&principal),
             })
         }
         .await,
@@ -75,8 +80,13 @@ pub async fn start_two_factor_setup() -> Result<(), PageError> {
     )
 }
 
+/// `password`: the current password, asked for when the session signed in
+/// too long ago (absent from the form otherwise).
 #[server(prefix = "/_fn", endpoint = "confirm_two_factor_setup")]
-pub async fn confirm_two_factor_setup(code: String) -> Result<(), PageError> {
+pub async fn confirm_two_factor_setup(
+    code: String,
+    password: Option<String>,
+) -> Result<(), PageError> {
     use crate::browser_session::{self as browser, shown_once};
 
     browser::respond(
@@ -84,7 +94,9 @@ pub async fn confirm_two_factor_setup(code: String) -> Result<(), PageError> {
             let auth = browser::auth()?;
             let meta = browser::request_meta(&auth).await?;
             let principal = browser::signed_in_or_redirect(&auth, HERE).await?;
-            auth.confirm_two_factor(&principal, &code, &meta).await?;
+            auth.confirm_two_factor(&principal, &code, password.as_deref(), &meta)
+                .await
+                .map_err(crate::page_error::reentered_password("password"))?;
             shown_once::release_pending().await
         }
         .await,
@@ -111,7 +123,6 @@ pub async fn regenerate_my_backup_codes(code: String) -> Result<(), PageError> {
 
 #[server(prefix = "/_fn", endpoint = "disable_two_factor")]
 pub async fn disable_my_two_factor(password: String, code: String) -> Result<(), PageError> {
-    use crate::auth::AuthError;
     use crate::browser_session::{self as browser, shown_once};
 
     browser::respond(
@@ -121,12 +132,7 @@ pub async fn disable_my_two_factor(password: String, code: String) -> Result<(),
             let principal = browser::signed_in_or_redirect(&auth, HERE).await?;
             auth.disable_two_factor(&principal, &password, &code, &meta)
                 .await
-                .map_err(|error| match error {
-                    // The user is known here: only the password can be wrong.
-                    AuthError::InvalidCredentials => PageError::new("wrong_password")
-                        .with_field("password", "invalid_credentials"),
-                    other => other.into(),
-                })?;
+                .map_err(crate::page_error::reentered_password("password"))?;
             shown_once::discard().await
         }
         .await,
@@ -201,8 +207,9 @@ fn Settings(settings: TwoFactorState, actions: Actions) -> impl IntoView {
     if settings.enabled {
         return view! { <Enabled status=settings.backup_codes actions/> }.into_any();
     }
+    let needs_password = settings.needs_password;
     match settings.pending {
-        Some(enrollment) => view! { <Enroll enrollment actions/> }.into_any(),
+        Some(enrollment) => view! { <Enroll enrollment needs_password actions/> }.into_any(),
         None => view! { <Disabled start=actions.start/> }.into_any(),
     }
 }
@@ -222,7 +229,11 @@ fn Disabled(start: ServerAction<StartTwoFactorSetup>) -> impl IntoView {
 }
 
 #[component]
-fn Enroll(enrollment: TwoFactorEnrollment, actions: Actions) -> impl IntoView {
+fn Enroll(
+    enrollment: TwoFactorEnrollment,
+    needs_password: bool,
+    actions: Actions,
+) -> impl IntoView {
     let confirm = actions.confirm;
     let error = error_of(confirm);
     let pending = confirm.pending();
@@ -246,6 +257,18 @@ fn Enroll(enrollment: TwoFactorEnrollment, actions: Actions) -> impl IntoView {
                             aria-describedby="code-error"/>
                         <FieldError error=error field="code"/>
                     </div>
+                    {needs_password.then(|| view! {
+                        <div class="field">
+                            <label for="confirm-password">"Your current password"</label>
+                            <p class="hint" id="confirm-password-hint">
+                                "You signed in a while ago: confirm it is you."
+                            </p>
+                            <input id="confirm-password" name="password" type="password"
+                                autocomplete="current-password" required
+                                aria-describedby="confirm-password-hint password-error"/>
+                            <FieldError error=error field="password"/>
+                        </div>
+                    })}
                     <button type="submit" aria-disabled=move || pending.get().to_string()>
                         {move || if pending.get() { "Checking…" } else { "Turn on two-factor authentication" }}
                     </button>

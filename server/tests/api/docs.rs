@@ -34,6 +34,7 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("put", "/api/admin/users/{id}/roles"),
     ("post", "/api/admin/users/{id}/unlock"),
     ("post", "/api/admin/users/{id}/revoke-sessions"),
+    ("delete", "/api/admin/users/{id}/2fa"),
     ("get", "/api/admin/audit-log"),
 ];
 

@@ -6,6 +6,7 @@ mod helpers;
 mod server_binary;
 
 mod admin;
+mod admin_owner_rules;
 mod auth_accounts;
 mod auth_sessions;
 mod auth_tokens;
@@ -15,6 +16,7 @@ mod docs;
 mod health;
 mod mail_delivery;
 mod migrations;
+mod owner_rules;
 mod pages;
 mod pages_auth;
 mod pages_two_factor;

@@ -103,9 +103,9 @@ pub struct RolesRequest {
     responses(
         (status = 200, description = "Roles replaced", body = AdminUser),
         (status = 400, description = "Unknown role, or the last administrator would be removed (`validation_error`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied, or a role holding a permission the caller lacks (`forbidden`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited per IP or per account (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -178,6 +178,43 @@ pub async fn revoke_sessions(
         .revoke_user_sessions(Actor::User(&principal), id, &meta)
         .await?;
     Ok(Json(json!({ "revoked": revoked })))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PasswordConfirmation {
+    /// The acting administrator's own password.
+    password: String,
+}
+
+#[utoipa::path(
+    delete,
+    path = "/api/admin/users/{id}/2fa",
+    tag = "admin",
+    summary = "Remove an account's 2FA (permission `users:write`, with the administrator's own password): the secret and backup codes are deleted, open sign-in challenges end, the event is audited and the user is emailed a notice.",
+    request_body = PasswordConfirmation,
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "`{totp_enabled: false}`"),
+        (status = 400, description = "2FA is off for that account (`two_factor_not_enabled`), or no password (`validation_error`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong password (`invalid_credentials`), missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The body lacks `password` (`invalid_body`)", body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub async fn remove_two_factor(
+    State(state): State<AppState>,
+    ClientMeta(meta): ClientMeta,
+    CurrentUser(principal): CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<PasswordConfirmation>,
+) -> ApiResult<Json<Value>> {
+    state
+        .auth
+        .remove_user_two_factor(Actor::User(&principal), id, &body.password, &meta)
+        .await?;
+    Ok(Json(json!({ "totp_enabled": false })))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

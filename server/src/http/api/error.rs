@@ -176,6 +176,20 @@ fn service_error_response(error: AuthError) -> Response {
             "You do not have permission to do this.",
         ),
         NotFound => Problem::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
+        ReauthenticationRequired => Problem::new(
+            StatusCode::FORBIDDEN,
+            "reauthentication_required",
+            format!(
+                "Confirm it is you: send your current password in `password`, or sign in \
+                 again (a sign-in within the last {} minutes is enough).",
+                app::auth::reauthentication::REAUTHENTICATION_WINDOW_MINUTES
+            ),
+        )
+        .with_errors(vec![FieldError::new(
+            "password",
+            "reauthentication_required",
+            "Enter your current password.",
+        )]),
         InvalidCode => Problem::new(
             StatusCode::UNAUTHORIZED,
             "invalid_code",

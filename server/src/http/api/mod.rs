@@ -68,6 +68,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/users/{id}/roles", put(admin::set_roles))
         .route("/users/{id}/unlock", post(admin::unlock))
         .route("/users/{id}/revoke-sessions", post(admin::revoke_sessions))
+        .route("/users/{id}/2fa", delete(admin::remove_two_factor))
         .route("/audit-log", get(admin::audit_log))
         .route_layer(middleware::from_fn_with_state(
             (state.clone(), Door::Admin),

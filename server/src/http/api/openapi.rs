@@ -44,6 +44,7 @@ use super::{admin, auth, recovery, two_factor};
         admin::set_roles,
         admin::unlock,
         admin::revoke_sessions,
+        admin::remove_two_factor,
         admin::audit_log,
     ),
     components(schemas(app::auth::FieldError)),

@@ -41,16 +41,26 @@ pub struct CodeRequest {
     code: String,
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ConfirmSetupRequest {
+    /// A 6-digit TOTP code from the new authenticator.
+    code: String,
+    /// The current password. Needed unless this session signed in within
+    /// the last 5 minutes (a refresh does not count as a sign-in).
+    password: Option<String>,
+}
+
 #[utoipa::path(
     post,
     path = "/api/auth/verify-2fa-setup",
     tag = "two-factor",
-    summary = "Turn 2FA on with a code from the newly set-up authenticator.",
-    request_body = CodeRequest,
+    summary = "Turn 2FA on with a code from the newly set-up authenticator; needs the current password unless this session signed in within the last 5 minutes. Ends every other session, open 2FA challenge and reset link of the account.",
+    request_body = ConfirmSetupRequest,
     responses(
         (status = 200, description = "`{totp_enabled: true}`"),
         (status = 400, description = "Wrong code (`invalid_code`) or no setup pending (`two_factor_setup_required`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong password (`invalid_credentials`), missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An older session without `password` (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "2FA is already on", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -59,11 +69,11 @@ pub async fn verify_setup(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
     CurrentUser(principal): CurrentUser,
-    ApiJson(body): ApiJson<CodeRequest>,
+    ApiJson(body): ApiJson<ConfirmSetupRequest>,
 ) -> ApiResult<Json<Value>> {
     state
         .auth
-        .confirm_two_factor(&principal, &body.code, &meta)
+        .confirm_two_factor(&principal, &body.code, body.password.as_deref(), &meta)
         .await?;
     Ok(Json(json!({ "totp_enabled": true })))
 }
