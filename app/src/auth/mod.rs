@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod password;
 pub mod permissions;
 pub mod rate_limit;
+pub mod reauth;
 pub mod recovery;
 pub mod request_meta;
 pub mod secret_box;

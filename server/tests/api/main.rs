@@ -9,6 +9,7 @@ mod admin;
 mod auth_accounts;
 mod auth_sessions;
 mod auth_tokens;
+mod burst_lockout;
 mod config_startup;
 mod docs;
 mod health;
