@@ -22,6 +22,7 @@ crate::backend_tests!(
     a_burst_of_wrong_codes_over_several_challenges_evaluates_at_most_five,
     a_burst_of_wrong_current_passwords_locks_the_account,
     a_wrong_password_when_disabling_2fa_counts_toward_the_lock,
+    a_wrong_current_password_on_the_page_counts_too,
 );
 
 /// `MAX_LOGIN_ATTEMPTS` by default.
@@ -325,6 +326,45 @@ async fn a_wrong_password_when_disabling_2fa_counts_toward_the_lock(app: TestApp
     )
     .await;
     assert_eq!(count_action(&app, "two_factor_disabled").await, 0);
+}
+
+/// The page transport re-authenticates through the same helper: wrong
+/// current passwords on `/_fn/change_password` are audited and lock the
+/// account for the API too.
+async fn a_wrong_current_password_on_the_page_counts_too(app: TestApp) {
+    let email = registered(&app, "pagethief").await;
+    let client = browser();
+    let post = |path: &'static str, form: Vec<(&'static str, &str)>| {
+        client
+            .post(app.url(path))
+            .header("origin", &app.address)
+            .header("accept", "text/html")
+            .form(&form)
+            .send()
+    };
+    let signed_in = post(
+        "/_fn/sign_in",
+        vec![("email", email.as_str()), ("password", PASSWORD)],
+    )
+    .await
+    .unwrap();
+    assert!(signed_in.status().is_redirection());
+    for _ in 0..LIMIT + 1 {
+        let form = vec![
+            ("current_password", WRONG),
+            ("new_password", "Another-Secret-Walk-77"),
+            ("confirm_password", "Another-Secret-Walk-77"),
+        ];
+        let status = post("/_fn/change_password", form).await.unwrap().status();
+        assert!(
+            status.is_redirection() || status.is_client_error(),
+            "{status}"
+        );
+    }
+    assert_eq!(evaluated_failures(&app).await, LIMIT);
+    assert_eq!(count_action(&app, "account_locked").await, 1);
+    assert_eq!(count_action(&app, "password_changed").await, 0);
+    problem(app.login(&email, PASSWORD).await, 429, "account_locked").await;
 }
 
 async fn challenge(app: &TestApp, email: &str) -> String {
