@@ -17,8 +17,10 @@
 //!    limit and turned out right. A success whose evaluation ends after a
 //!    concurrent attempt set the lock matches no row and is refused.
 //!
-//! An attempt abandoned between 1 and 3 (a dropped request) stays counted as
-//! a failure, and a lock it set stands until it runs out: the safe side.
+//! An attempt that could not be evaluated (the hasher refused it) is released
+//! (`evaluate`). One abandoned between 1 and 3 (a dropped request) stays
+//! counted as a failure, and a lock it set stands until it runs out: the
+//! safe side.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -188,6 +190,45 @@ impl AuthService {
             Ok(()) => counter.refusal(until, now),
             Err(error) => error,
         }
+    }
+
+    /// Runs the evaluation of a reserved attempt. If it could not run at all
+    /// (an error, e.g. the hasher refused the work), nothing was evaluated,
+    /// so the attempt is released: it stops counting, and a lock it set
+    /// goes, rather than locking an account out for a busy server.
+    pub(crate) async fn evaluate<T>(
+        &self,
+        reservation: Reservation,
+        evaluation: impl std::future::Future<Output = Result<T, AuthError>>,
+    ) -> Result<T, AuthError> {
+        match evaluation.await {
+            Ok(value) => Ok(value),
+            Err(error) => {
+                if let Err(release) = self.release(reservation).await {
+                    tracing::warn!(%release, "an unevaluated attempt stays counted");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Takes back an attempt that was never evaluated: one off the count of
+    /// a still-unlocked row, or the lock this attempt set.
+    async fn release(&self, reservation: Reservation) -> Result<(), AuthError> {
+        let (count_column, until_column) = reservation.counter.columns();
+        let held = match reservation.lock {
+            Some(own) => until_column.eq(own),
+            None => until_column.is_null(),
+        };
+        users::Entity::update_many()
+            .col_expr(count_column, Expr::col(count_column).sub(1))
+            .col_expr(until_column, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(users::Column::Id.eq(reservation.user_id))
+            .filter(count_column.gt(0))
+            .filter(held)
+            .exec(self.db())
+            .await?;
+        Ok(())
     }
 
     /// The evaluation succeeded: clears the count unless a concurrent

@@ -85,11 +85,8 @@ impl AuthService {
             return Err(self.unknown_email(email.as_ref(), meta).await);
         };
         let reservation = self.reserve_attempt(user.id, Counter::Password).await?;
-        let rehash = match self
-            .hasher()
-            .verify(&password, Some(&user.password_hash))
-            .await?
-        {
+        let verification = self.hasher().verify(&password, Some(&user.password_hash));
+        let rehash = match self.evaluate(reservation, verification).await? {
             Verification::Match { rehash } => rehash,
             Verification::Mismatch => {
                 let details = json!({ "reason": "wrong_password" });

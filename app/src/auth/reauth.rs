@@ -30,11 +30,8 @@ impl AuthService {
         let password =
             Password::parse(field, password).map_err(|error| AuthError::Validation(vec![error]))?;
         let reservation = self.reserve_attempt(user.id, Counter::Password).await?;
-        match self
-            .hasher()
-            .verify(&password, Some(&user.password_hash))
-            .await?
-        {
+        let verification = self.hasher().verify(&password, Some(&user.password_hash));
+        match self.evaluate(reservation, verification).await? {
             Verification::Match { .. } => self.settle_success(reservation).await,
             Verification::Mismatch => {
                 let details = json!({ "reason": "wrong_current_password", "operation": operation });

@@ -23,6 +23,7 @@ crate::backend_tests!(
     a_burst_of_wrong_current_passwords_locks_the_account,
     a_wrong_password_when_disabling_2fa_counts_toward_the_lock,
     a_wrong_current_password_on_the_page_counts_too,
+    an_attempt_the_hasher_cannot_evaluate_is_not_counted,
 );
 
 /// `MAX_LOGIN_ATTEMPTS` by default.
@@ -365,6 +366,30 @@ async fn a_wrong_current_password_on_the_page_counts_too(app: TestApp) {
     assert_eq!(count_action(&app, "account_locked").await, 1);
     assert_eq!(count_action(&app, "password_changed").await, 0);
     problem(app.login(&email, PASSWORD).await, 429, "account_locked").await;
+}
+
+/// A reserved attempt whose hash could not run (here: a stored hash of an
+/// unsupported scheme; in production, a refused hashing job) is released:
+/// a failing server does not lock its users out.
+async fn an_attempt_the_hasher_cannot_evaluate_is_not_counted(app: TestApp) {
+    use sea_orm::ConnectionTrait;
+    let email = registered(&app, "unhashable").await;
+    app.state
+        .db
+        .execute_unprepared("UPDATE users SET password_hash = '$md5$c2FsdA$aGFzaA'")
+        .await
+        .unwrap();
+    for _ in 0..LIMIT + 2 {
+        let status = app.login(&email, PASSWORD).await.status();
+        assert_ne!(status, 429, "no lock from unevaluated attempts");
+    }
+    assert_eq!(reserved(&app, "failed_login_attempts").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE locked_until IS NOT NULL")
+            .await,
+        0
+    );
+    assert_eq!(count_action(&app, "account_locked").await, 0);
 }
 
 async fn challenge(app: &TestApp, email: &str) -> String {
