@@ -157,16 +157,14 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
         let user = self.user(principal.user_id).await?;
-        let current = Password::parse("current_password", input.current_password)
-            .map_err(|error| AuthError::Validation(vec![error]))?;
-        if self
-            .hasher()
-            .verify(&current, Some(&user.password_hash))
-            .await?
-            == Verification::Mismatch
-        {
-            return Err(AuthError::InvalidCredentials);
-        }
+        self.reauthenticate(
+            &user,
+            "current_password",
+            input.current_password,
+            "change_password",
+            meta,
+        )
+        .await?;
         if input.new_password != input.confirm_password {
             return Err(AuthError::PasswordMismatch);
         }

@@ -38,8 +38,14 @@ impl AuthService {
     ) -> Result<(), AuthError> {
         self.require_permission(actor, USERS_WRITE, meta).await?;
         if let Actor::User(principal) = actor {
-            self.verify_current_password(&principal.user, admin_password, "password", meta)
-                .await?;
+            self.reauthenticate(
+                &principal.user,
+                "password",
+                admin_password,
+                "remove_user_two_factor",
+                meta,
+            )
+            .await?;
         }
         let user = users::Entity::find_by_id(user_id)
             .one(self.db())

@@ -20,7 +20,6 @@ use uuid::Uuid;
 use super::{
     audit::{self, AuditAction},
     error::AuthError,
-    lockout,
     permissions::roles_of,
     request_meta::{clean_text, RequestMeta},
     sessions::SessionKind,
@@ -121,7 +120,8 @@ impl AuthService {
         if consumed.rows_affected != 1 {
             return Err(AuthError::InvalidToken);
         }
-        lockout::record_success(self.db(), user.id, now).await?;
+        // No sign-in while the password lock holds, even with both factors.
+        self.record_sign_in(user.id).await?;
         let session = self
             .open_session(
                 self.db(),

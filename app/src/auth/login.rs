@@ -7,7 +7,7 @@ use super::{
     audit::{self, AuditAction},
     error::AuthError,
     identity::Email,
-    lockout::{self, FailureOutcome},
+    lockout::Counter,
     password::{hashing::Verification, Password},
     permissions::roles_of,
     request_meta::RequestMeta,
@@ -59,8 +59,10 @@ impl AuthService {
     /// transports sign in through here.
     ///
     /// An unknown email and a wrong password give the same error after the
-    /// same hashing work. A locked account is refused before any hashing,
-    /// even with the right password.
+    /// same hashing work. For an account, the attempt is reserved before the
+    /// hash (`lockout`): a locked account is refused without hashing, even
+    /// with the right password, and a right password whose hash ends after a
+    /// concurrent failure locked the account is refused too.
     #[tracing::instrument(skip_all, fields(ip = %meta.ip))]
     pub async fn sign_in(
         &self,
@@ -73,24 +75,27 @@ impl AuthService {
         // A malformed email cannot belong to an account; it still costs a
         // hash, so it cannot be told apart from an unknown one by timing.
         let email = Email::parse(input.email).ok();
-        let now = self.now();
 
         let user = match &email {
             Some(email) => self.user_with_email(email).await?,
             None => None,
         };
-        if let Some(until) = user.as_ref().and_then(|u| lockout::locked_until(u, now)) {
-            return Err(AuthError::locked(until, now));
-        }
-
-        let verification = self
-            .hasher()
-            .verify(&password, user.as_ref().map(|u| u.password_hash.as_str()))
-            .await?;
-        let (user, rehash) = match (user, verification) {
-            (Some(user), Verification::Match { rehash }) => (user, rehash),
-            (user, _) => return Err(self.failed_login(user, email.as_ref(), meta).await),
+        let Some(user) = user else {
+            self.hasher().verify(&password, None).await?;
+            return Err(self.unknown_email(email.as_ref(), meta).await);
         };
+        let reservation = self.reserve_attempt(user.id, Counter::Password).await?;
+        let verification = self.hasher().verify(&password, Some(&user.password_hash));
+        let rehash = match self.evaluate(reservation, verification).await? {
+            Verification::Match { rehash } => rehash,
+            Verification::Mismatch => {
+                let details = json!({ "reason": "wrong_password" });
+                return Err(self.settle_failure(reservation, details, meta).await);
+            }
+        };
+        // The right password: the count clears whatever comes next, unless
+        // the account was locked meanwhile.
+        self.settle_success(reservation).await?;
         if !user.is_active {
             return Err(AuthError::AccountDisabled);
         }
@@ -109,13 +114,13 @@ impl AuthService {
                 .await?;
             return Ok(SignIn::TwoFactorRequired(challenge));
         }
-        lockout::record_success(self.db(), user.id, now).await?;
+        self.record_sign_in(user.id).await?;
         let session = self
             .open_session(self.db(), user.id, kind, input.device_name, meta)
             .await?;
         audit::record(
             self.db(),
-            now,
+            self.now(),
             Some(user.id),
             AuditAction::LoginSucceeded,
             json!({ "session_id": session.id, "method": "password" }),
@@ -125,92 +130,22 @@ impl AuthService {
         Ok(SignIn::Session(session))
     }
 
-    /// Counts the failure, audits it, and says what to answer.
-    async fn failed_login(
-        &self,
-        user: Option<users::Model>,
-        email: Option<&Email>,
-        meta: &RequestMeta,
-    ) -> AuthError {
-        let now = self.now();
-        let Some(user) = user else {
-            let details =
-                json!({ "reason": "unknown_email", "email": email.map(Email::normalized) });
-            return match audit::record(
-                self.db(),
-                now,
-                None,
-                AuditAction::LoginFailed,
-                details,
-                meta,
-            )
-            .await
-            {
-                Ok(()) => AuthError::InvalidCredentials,
-                Err(error) => error,
-            };
-        };
-        let config = self.config();
-        let lockout_duration =
-            chrono::Duration::from_std(config.lockout_duration).expect("duration within range");
-        let outcome = match lockout::record_failure(
+    /// Audits a sign-in for an address without an account; answers exactly
+    /// as a wrong password does.
+    async fn unknown_email(&self, email: Option<&Email>, meta: &RequestMeta) -> AuthError {
+        let details = json!({ "reason": "unknown_email", "email": email.map(Email::normalized) });
+        match audit::record(
             self.db(),
-            user.id,
-            lockout::Counter::Password,
-            now,
-            config.max_login_attempts,
-            lockout_duration,
+            self.now(),
+            None,
+            AuditAction::LoginFailed,
+            details,
+            meta,
         )
         .await
         {
-            Ok(outcome) => outcome,
-            Err(error) => return error,
-        };
-        let recorded = audit::record(
-            self.db(),
-            now,
-            Some(user.id),
-            AuditAction::LoginFailed,
-            json!({ "reason": "wrong_password" }),
-            meta,
-        )
-        .await;
-        if let Err(error) = recorded {
-            return error;
-        }
-        match outcome {
-            FailureOutcome::Counted => AuthError::InvalidCredentials,
-            FailureOutcome::LockedNow { until } => {
-                let details = json!({
-                    "locked_until": super::sessions::rfc3339(until),
-                    "failed_attempts": config.max_login_attempts,
-                });
-                match audit::record(
-                    self.db(),
-                    now,
-                    Some(user.id),
-                    AuditAction::AccountLocked,
-                    details,
-                    meta,
-                )
-                .await
-                {
-                    Ok(()) => AuthError::locked(until, now),
-                    Err(error) => error,
-                }
-            }
-            FailureOutcome::AlreadyLocked => {
-                let until = users::Entity::find_by_id(user.id)
-                    .one(self.db())
-                    .await
-                    .ok()
-                    .flatten()
-                    .and_then(|u| lockout::locked_until(&u, now));
-                match until {
-                    Some(until) => AuthError::locked(until, now),
-                    None => AuthError::InvalidCredentials,
-                }
-            }
+            Ok(()) => AuthError::InvalidCredentials,
+            Err(error) => error,
         }
     }
 

@@ -7,11 +7,19 @@
 //!
 //! "Sign-in" is the session's own `created_at`: a refresh rotates tokens but
 //! does not move it, so an old session refreshed a second ago is still old.
+//!
+//! A re-entered password goes through the sign-in lockout
+//! (`reauthenticate`), so someone holding a stolen session cannot guess the
+//! password without bound: each wrong one counts toward
+//! `MAX_LOGIN_ATTEMPTS` and is audited like a wrong sign-in, and a locked
+//! account is refused (429 `account_locked`) before any hashing.
 
 use chrono::Duration;
+use serde_json::json;
 
 use super::{
     error::AuthError,
+    lockout::Counter,
     password::{hashing::Verification, Password},
     request_meta::RequestMeta,
     AuthService, Principal,
@@ -35,11 +43,12 @@ impl AuthService {
         &self,
         principal: &Principal,
         password: Option<&str>,
+        operation: &'static str,
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
         match password.filter(|p| !p.is_empty()) {
             Some(password) => {
-                self.verify_current_password(&principal.user, password, "password", meta)
+                self.reauthenticate(&principal.user, "password", password, operation, meta)
                     .await
             }
             None if self.signed_in_recently(principal) => Ok(()),
@@ -47,26 +56,29 @@ impl AuthService {
         }
     }
 
-    /// Checks that `password` is `user`'s current password. Every
+    /// Checks that `password` (the form field `field`) is `user`'s current
+    /// password, for `operation` (named in the audit of a failure). Every
     /// re-entered password (re-authentication, an administrator confirming
-    /// an action) goes through here, so one place decides what a wrong one
-    /// costs.
-    pub async fn verify_current_password(
+    /// an action) goes through here, and through the sign-in lockout: the
+    /// attempt is reserved before hashing, like a sign-in's.
+    pub(crate) async fn reauthenticate(
         &self,
         user: &users::Model,
-        password: &str,
         field: &'static str,
-        _meta: &RequestMeta,
+        password: &str,
+        operation: &'static str,
+        meta: &RequestMeta,
     ) -> Result<(), AuthError> {
         let password =
             Password::parse(field, password).map_err(|error| AuthError::Validation(vec![error]))?;
-        match self
-            .hasher()
-            .verify(&password, Some(&user.password_hash))
-            .await?
-        {
-            Verification::Mismatch => Err(AuthError::InvalidCredentials),
-            _ => Ok(()),
+        let reservation = self.reserve_attempt(user.id, Counter::Password).await?;
+        let verification = self.hasher().verify(&password, Some(&user.password_hash));
+        match self.evaluate(reservation, verification).await? {
+            Verification::Match { .. } => self.settle_success(reservation).await,
+            Verification::Mismatch => {
+                let details = json!({ "reason": "wrong_current_password", "operation": operation });
+                Err(self.settle_failure(reservation, details, meta).await)
+            }
         }
     }
 }

@@ -9,7 +9,6 @@
 //! row. Five wrong factors lock verification for 15 minutes.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
-use chrono::Duration;
 use sea_orm::{
     sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, TransactionTrait,
@@ -22,8 +21,7 @@ use super::{
     audit::{self, AuditAction},
     backup_codes, credential_change,
     error::AuthError,
-    lockout::{self, Counter, FailureOutcome},
-    password::{hashing::Verification, Password},
+    lockout::Counter,
     request_meta::RequestMeta,
     totp, AuthService, Principal,
 };
@@ -140,7 +138,7 @@ impl AuthService {
             .totp_pending_secret
             .clone()
             .ok_or(AuthError::TwoFactorSetupRequired)?;
-        self.require_recent_authentication(principal, password, meta)
+        self.require_recent_authentication(principal, password, "enable_two_factor", meta)
             .await?;
         let secret = self.keys().sealer.open(&pending, &aad(user.id))?;
         let step = totp::verify(secret.expose_secret(), code, self.now().timestamp(), None)
@@ -208,16 +206,8 @@ impl AuthService {
         if !user.totp_enabled {
             return Err(AuthError::TwoFactorNotEnabled);
         }
-        let password = Password::parse("password", password)
-            .map_err(|error| AuthError::Validation(vec![error]))?;
-        if self
-            .hasher()
-            .verify(&password, Some(&user.password_hash))
-            .await?
-            == Verification::Mismatch
-        {
-            return Err(AuthError::InvalidCredentials);
-        }
+        self.reauthenticate(&user, "password", password, "disable_two_factor", meta)
+            .await?;
         self.verify_second_factor(&user, Factor::Either(code), meta)
             .await?;
         let now = self.now();
@@ -325,10 +315,9 @@ impl AuthService {
         factor: Factor<'_>,
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
-        let now = self.now();
-        if let Some(until) = lockout::second_factor_locked_until(user, now) {
-            return Err(too_many_attempts(until, now));
-        }
+        // Reserved before the code is checked, so concurrent guesses over
+        // any number of challenges evaluate at most the limit (`lockout`).
+        let reservation = self.reserve_attempt(user.id, Counter::SecondFactor).await?;
         let accepted = match factor {
             Factor::Totp(code) => self.spend_totp(user, code, meta).await?,
             Factor::BackupCode(code) => self.spend_backup_code(user, code, meta).await?,
@@ -338,45 +327,11 @@ impl AuthService {
             }
         };
         if accepted {
-            return lockout::clear_second_factor_failures(self.db(), user.id).await;
-        }
-
-        let outcome = lockout::record_failure(
-            self.db(),
-            user.id,
-            Counter::SecondFactor,
-            now,
-            MAX_SECOND_FACTOR_ATTEMPTS,
-            Duration::minutes(SECOND_FACTOR_LOCK_MINUTES),
-        )
-        .await?;
-        audit::record(
-            self.db(),
-            now,
-            Some(user.id),
-            AuditAction::TwoFactorChallengeFailed,
-            json!({}),
-            meta,
-        )
-        .await?;
-        match outcome {
-            FailureOutcome::Counted => Err(AuthError::InvalidCode),
-            FailureOutcome::LockedNow { until } => {
-                audit::record(
-                    self.db(),
-                    now,
-                    Some(user.id),
-                    AuditAction::TwoFactorLocked,
-                    json!({ "locked_until": super::sessions::rfc3339(until) }),
-                    meta,
-                )
-                .await?;
-                Err(too_many_attempts(until, now))
-            }
-            FailureOutcome::AlreadyLocked => Err(too_many_attempts(
-                now + Duration::minutes(SECOND_FACTOR_LOCK_MINUTES),
-                now,
-            )),
+            // Refused if a concurrent wrong code locked verification first;
+            // the factor stays spent (an attacker's burst is under way).
+            self.settle_success(reservation).await
+        } else {
+            Err(self.settle_failure(reservation, json!({}), meta).await)
         }
     }
 
@@ -522,16 +477,6 @@ fn stored_hash(version: u32, key: &[u8; 32], normalized: &str) -> String {
 /// copied onto another row does not open there.
 fn aad(user_id: Uuid) -> Vec<u8> {
     format!("totp:{user_id}").into_bytes()
-}
-
-fn too_many_attempts(
-    until: chrono::DateTime<chrono::Utc>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AuthError {
-    let seconds = (until - now).num_seconds().max(1).unsigned_abs();
-    AuthError::TooManyAttempts {
-        retry_after: std::time::Duration::from_secs(seconds),
-    }
 }
 
 /// A QR code of the provisioning URI as an SVG `data:` URL.

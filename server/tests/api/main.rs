@@ -10,6 +10,7 @@ mod admin_owner_rules;
 mod auth_accounts;
 mod auth_sessions;
 mod auth_tokens;
+mod burst_lockout;
 mod client_address;
 mod config_startup;
 mod docs;

@@ -191,8 +191,8 @@ pub struct ChangePasswordRequest {
     responses(
         (status = 200, description = "Password changed; every other session revoked"),
         (status = 400, description = "`password_mismatch`, `weak_password`, `password_reused` or `validation_error`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Wrong current password (`invalid_credentials`) or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+        (status = 401, description = "Wrong current password (`invalid_credentials`, counted toward the lockout) or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Account locked by wrong passwords (`account_locked`) or rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]
