@@ -217,6 +217,16 @@ impl From<crate::auth::AuthError> for PageError {
                     minutes(retry_after.as_secs())
                 ),
             ),
+            Overloaded { .. } => Self::new(
+                503,
+                "overloaded",
+                "Too many sign-ins are being checked right now. Try again in a moment.",
+            ),
+            HashingBusy { .. } => Self::new(
+                429,
+                "hashing_busy",
+                "Your previous attempt is still being checked. Wait a moment and try again.",
+            ),
             DatabaseUnavailable => Self::new(
                 503,
                 "unavailable",

@@ -8,7 +8,10 @@ use super::{
     error::AuthError,
     identity::Email,
     lockout::{self, FailureOutcome},
-    password::{hashing::Verification, Password},
+    password::{
+        hashing::{HashOwner, Verification},
+        Password,
+    },
     permissions::roles_of,
     request_meta::RequestMeta,
     sessions::SessionKind,
@@ -85,7 +88,11 @@ impl AuthService {
 
         let verification = self
             .hasher()
-            .verify(&password, user.as_ref().map(|u| u.password_hash.as_str()))
+            .verify(
+                &password,
+                user.as_ref().map(|u| u.password_hash.as_str()),
+                HashOwner::for_address(email.as_ref().map(Email::normalized), meta),
+            )
             .await?;
         let (user, rehash) = match (user, verification) {
             (Some(user), Verification::Match { rehash }) => (user, rehash),
@@ -222,7 +229,10 @@ impl AuthService {
         password: &Password,
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
-        let new_hash = self.hasher().hash(password).await?;
+        let new_hash = self
+            .hasher()
+            .hash(password, HashOwner::new(Some(user.id), meta))
+            .await?;
         let scheme = user
             .password_hash
             .split('$')

@@ -23,7 +23,10 @@ use super::{
     backup_codes,
     error::AuthError,
     lockout::{self, Counter, FailureOutcome},
-    password::{hashing::Verification, Password},
+    password::{
+        hashing::{HashOwner, Verification},
+        Password,
+    },
     request_meta::RequestMeta,
     totp, AuthService, Principal,
 };
@@ -185,7 +188,11 @@ impl AuthService {
             .map_err(|error| AuthError::Validation(vec![error]))?;
         if self
             .hasher()
-            .verify(&password, Some(&user.password_hash))
+            .verify(
+                &password,
+                Some(&user.password_hash),
+                HashOwner::new(Some(user.id), meta),
+            )
             .await?
             == Verification::Mismatch
         {
