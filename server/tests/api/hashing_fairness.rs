@@ -17,6 +17,8 @@ async fn app(backend: Backend) -> Option<TestApp> {
         // way so only the hashing queue answers.
         vars.insert("TRUSTED_PROXIES".into(), "127.0.0.1/32".into());
         vars.insert("RATE_LIMIT_PER_MINUTE".into(), "100000".into());
+        // No lockout in the way of the bursts.
+        vars.insert("MAX_LOGIN_ATTEMPTS".into(), "100".into());
     })
     .await
 }
@@ -83,6 +85,47 @@ async fn a_flood_from_one_account_does_not_keep_others_out(app: TestApp) {
         refused >= FLOOD / 2,
         "only {refused} of {FLOOD} were refused"
     );
+}
+
+/// The per-account cap of a sign-in is keyed by the address it names, so
+/// an address without an account is capped the same way: otherwise a
+/// refused third guess would tell that an account exists.
+async fn an_unknown_address_is_capped_like_a_known_one(app: TestApp) {
+    app.signed_up("kim").await;
+    for email in ["kim@example.com", "nobody@example.com"] {
+        let burst = (0..12).map(|n| {
+            let body = json!({ "email": email, "password": "Wrong-Password-123" });
+            app.client
+                .post(app.url("/api/auth/login"))
+                // A different client address for each: only the account cap applies.
+                .header("x-forwarded-for", format!("198.51.100.{}", n + 10))
+                .json(&body)
+                .send()
+        });
+        let mut busy = 0;
+        for response in futures::future::join_all(burst).await {
+            let response = response.unwrap();
+            if response.status() == 429 {
+                problem(response, 429, "hashing_busy").await;
+                busy += 1;
+            } else {
+                problem(response, 401, "invalid_credentials").await;
+            }
+        }
+        assert!(busy >= 1, "{email}: no sign-in of the burst was refused");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_an_unknown_address_is_capped_like_a_known_one() {
+    an_unknown_address_is_capped_like_a_known_one(app(Backend::Sqlite).await.unwrap()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_an_unknown_address_is_capped_like_a_known_one() {
+    if let Some(app) = app(Backend::Postgres).await {
+        an_unknown_address_is_capped_like_a_known_one(app).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
