@@ -206,6 +206,8 @@ impl From<crate::auth::AuthError> for PageError {
             TwoFactorNotEnabled => Self::new("two_factor_not_enabled"),
             TwoFactorSetupRequired => Self::new("two_factor_setup_required"),
             TooManyAttempts { .. } => Self::new("too_many_attempts"),
+            Overloaded { .. } => Self::new("overloaded"),
+            HashingBusy { .. } => Self::new("hashing_busy"),
             DatabaseUnavailable => Self::new("unavailable"),
             Internal(message) => {
                 tracing::error!(error = %message, "internal error in a page");

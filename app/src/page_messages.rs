@@ -89,6 +89,14 @@ pub fn describe(code: &str, retry_after: Option<u64>) -> Option<(u16, String)> {
             429,
             format!("Too many wrong codes. Try again in {}.", wait()),
         ),
+        "overloaded" => (
+            503,
+            "Too many sign-ins are being checked right now. Try again in a moment.".into(),
+        ),
+        "hashing_busy" => (
+            429,
+            "Your previous attempt is still being checked. Wait a moment and try again.".into(),
+        ),
         "unavailable" => (
             503,
             "The service is temporarily unavailable. Try again shortly.".into(),

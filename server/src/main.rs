@@ -50,6 +50,13 @@ async fn run() -> ExitCode {
     }
 
     telemetry::init(&config);
+    // First line of the log: which rules are in force (development is
+    // forgiving; an operator must be able to see which one runs).
+    tracing::info!(
+        environment = config.environment.as_str(),
+        "starting in {} mode",
+        config.environment.as_str()
+    );
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }

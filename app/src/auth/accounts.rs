@@ -13,7 +13,10 @@ use super::{
     credential_change,
     error::AuthError,
     identity::{Email, Username},
-    password::{hashing::Verification, policy, Password},
+    password::{
+        hashing::{HashOwner, Verification},
+        policy, Password,
+    },
     permissions::DEFAULT_ROLE,
     request_meta::RequestMeta,
     sessions::{rfc3339, Principal},
@@ -75,7 +78,10 @@ impl AuthService {
             });
         }
 
-        let hash = self.hasher().hash(&password).await?;
+        let hash = self
+            .hasher()
+            .hash(&password, HashOwner::new(None, meta))
+            .await?;
         let now = self.now();
         let user = users::Model {
             id: Uuid::new_v4(),
@@ -169,7 +175,7 @@ impl AuthService {
             return Err(AuthError::PasswordMismatch);
         }
         let hash = self
-            .hash_new_password(&user, "new_password", input.new_password)
+            .hash_new_password(&user, "new_password", input.new_password, meta)
             .await?;
         let now = self.now();
         let keep_session = principal.session_id;
@@ -240,7 +246,9 @@ impl AuthService {
         user: &users::Model,
         field: &'static str,
         new_password: &str,
+        meta: &RequestMeta,
     ) -> Result<String, AuthError> {
+        let owner = HashOwner::new(Some(user.id), meta);
         let new = Password::parse(field, new_password)
             .map_err(|error| AuthError::Validation(vec![error]))?;
         let email = Email::parse(&user.email).map_err(|e| AuthError::internal(e.message))?;
@@ -259,11 +267,13 @@ impl AuthService {
             earlier.insert(0, user.password_hash.clone());
         }
         for old_hash in &earlier {
-            if let Verification::Match { .. } = self.hasher().verify(&new, Some(old_hash)).await? {
+            if let Verification::Match { .. } =
+                self.hasher().verify(&new, Some(old_hash), owner).await?
+            {
                 return Err(AuthError::PasswordReused);
             }
         }
-        self.hasher().hash(&new).await
+        self.hasher().hash(&new, owner).await
     }
 
     /// Stores a hash from `hash_new_password` as the user's password, on

@@ -98,6 +98,14 @@ pub enum AuthError {
     RateLimited { retry_after: Duration },
     #[error("the database is unavailable")]
     DatabaseUnavailable,
+    /// The password-hashing queue is full: answered at once (503) rather
+    /// than queued behind work of unknown length.
+    #[error("too busy to check passwords right now")]
+    Overloaded { retry_after: Duration },
+    /// This account or client IP already has its share of password hashes
+    /// in progress (429).
+    #[error("too many password checks in progress")]
+    HashingBusy { retry_after: Duration },
     /// Anything unexpected. The message is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -122,7 +130,9 @@ impl AuthError {
         match self {
             Self::AccountLocked { retry_after, .. }
             | Self::RateLimited { retry_after }
-            | Self::TooManyAttempts { retry_after } => Some(retry_after.as_secs().max(1)),
+            | Self::TooManyAttempts { retry_after }
+            | Self::Overloaded { retry_after }
+            | Self::HashingBusy { retry_after } => Some(retry_after.as_secs().max(1)),
             _ => None,
         }
     }

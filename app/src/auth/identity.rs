@@ -1,6 +1,12 @@
 //! Parsed identity values: once an `Email` or `Username` exists, it is valid
-//! and carries its normalised form (trimmed, lower-case) for lookups.
+//! and carries its normalised form for lookups.
+//!
+//! One mailbox, one account: an address is compared after Unicode NFKC
+//! (fullwidth and other compatibility forms fold to their plain letters),
+//! with its domain in IDNA ASCII form (`exämple.com` and
+//! `xn--exmple-cua.com` are one domain) and everything lower-cased.
 
+use unicode_normalization::UnicodeNormalization;
 use validator::ValidateEmail;
 
 use super::error::FieldError;
@@ -15,19 +21,26 @@ pub struct Email {
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let display = raw.trim().to_string();
+        let invalid = || {
+            FieldError::new(
+                "email",
+                "invalid_email",
+                "Enter an email address such as name@example.com.",
+            )
+        };
+        let display = raw.trim().nfkc().collect::<String>();
         if display.chars().count() > MAX_EMAIL_CHARS
             || display.chars().any(char::is_control)
             || !display.validate_email()
         {
-            return Err(FieldError::new(
-                "email",
-                "invalid_email",
-                "Enter an email address such as name@example.com.",
-            ));
+            return Err(invalid());
+        }
+        let normalized = normalize(&display).ok_or_else(invalid)?;
+        if normalized.len() > MAX_EMAIL_CHARS {
+            return Err(invalid());
         }
         Ok(Self {
-            normalized: display.to_lowercase(),
+            normalized,
             display,
         })
     }
@@ -46,6 +59,15 @@ impl Email {
             .rsplit_once('@')
             .map_or(&self.normalized, |(local, _)| local)
     }
+}
+
+/// The lookup form of an NFKC address: the local part lower-cased, the
+/// domain through UTS #46 to ASCII (which also lower-cases it). `None` for
+/// a domain IDNA refuses.
+fn normalize(address: &str) -> Option<String> {
+    let (local, domain) = address.rsplit_once('@')?;
+    let domain = idna::domain_to_ascii(domain).ok()?;
+    Some(format!("{}@{domain}", local.to_lowercase()))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +115,23 @@ mod tests {
         assert_eq!(email.as_str(), "Alice.Smith@Example.COM");
         assert_eq!(email.normalized(), "alice.smith@example.com");
         assert_eq!(email.local_part(), "alice.smith");
+    }
+
+    #[test]
+    fn one_mailbox_has_one_normalised_form() {
+        let forms = [
+            "Ann@Exämple.com",
+            "ann@xn--exmple-cua.com",
+            "ANN@EXÄMPLE.COM",
+            // Fullwidth letters, at sign and full stop (NFKC folds them).
+            "\u{ff21}nn\u{ff20}ex\u{e4}mple\u{ff0e}com",
+            // "ä" decomposed: a + combining diaeresis.
+            "ann@exa\u{308}mple.com",
+        ];
+        for form in forms {
+            let email = Email::parse(form).unwrap_or_else(|e| panic!("{form:?}: {e:?}"));
+            assert_eq!(email.normalized(), "ann@xn--exmple-cua.com", "{form:?}");
+        }
     }
 
     #[test]

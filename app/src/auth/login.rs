@@ -8,7 +8,10 @@ use super::{
     error::AuthError,
     identity::Email,
     lockout::Counter,
-    password::{hashing::Verification, Password},
+    password::{
+        hashing::{HashOwner, Verification},
+        Password,
+    },
     permissions::roles_of,
     request_meta::RequestMeta,
     sessions::SessionKind,
@@ -80,12 +83,16 @@ impl AuthService {
             Some(email) => self.user_with_email(email).await?,
             None => None,
         };
+        // Hashing is capped per address named, known or not (HashOwner).
+        let owner = HashOwner::for_address(email.as_ref().map(Email::normalized), meta);
         let Some(user) = user else {
-            self.hasher().verify(&password, None).await?;
+            self.hasher().verify(&password, None, owner).await?;
             return Err(self.unknown_email(email.as_ref(), meta).await);
         };
         let reservation = self.reserve_attempt(user.id, Counter::Password).await?;
-        let verification = self.hasher().verify(&password, Some(&user.password_hash));
+        let verification = self
+            .hasher()
+            .verify(&password, Some(&user.password_hash), owner);
         let rehash = match self.evaluate(reservation, verification).await? {
             Verification::Match { rehash } => rehash,
             Verification::Mismatch => {
@@ -157,7 +164,10 @@ impl AuthService {
         password: &Password,
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
-        let new_hash = self.hasher().hash(password).await?;
+        let new_hash = self
+            .hasher()
+            .hash(password, HashOwner::new(Some(user.id), meta))
+            .await?;
         let scheme = user
             .password_hash
             .split('$')

@@ -50,7 +50,7 @@ use crate::{config::Config, mail::Mailer};
 use clock::Clock;
 use keys::Keys;
 use limits::Limits;
-use password::hashing::PasswordHasher;
+use password::hashing::{PasswordHasher, QueueLimits};
 
 /// Cheap to clone; shared by every request of both transports.
 #[derive(Clone)]
@@ -83,7 +83,13 @@ impl AuthService {
         Ok(Self {
             inner: Arc::new(Inner {
                 keys: Keys::derive(&config)?,
-                hasher: PasswordHasher::new(cores),
+                hasher: PasswordHasher::with_limits(
+                    cores,
+                    QueueLimits {
+                        ipv6_prefix: config.rate_limit_ipv6_prefix,
+                        ..QueueLimits::for_threads(cores)
+                    },
+                ),
                 limits: Limits::from_config(&config),
                 mailer: Mailer::from_config(&config).map_err(AuthError::Internal)?,
                 mail_wakeup: Notify::new(),

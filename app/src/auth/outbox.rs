@@ -24,7 +24,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{error::AuthError, sessions::rfc3339, AuthService};
+use super::{error::AuthError, request_meta::RequestMeta, sessions::rfc3339, AuthService};
 use crate::{
     entities::email_outbox as outbox,
     mail::{Delivery, Email},
@@ -130,6 +130,27 @@ impl AuthService {
                 }
             }
         }
+    }
+
+    /// The development mailbox as a request sees it: only for a client on
+    /// this machine (the address through trusted proxies is loopback), so a
+    /// development server reachable from a network does not hand out reset
+    /// links; otherwise `NotFound`.
+    pub async fn dev_mailbox_for(
+        &self,
+        meta: &RequestMeta,
+        limit: Option<u64>,
+    ) -> Result<Vec<MailboxMessage>, AuthError> {
+        let loopback = match meta.ip {
+            std::net::IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map_or(v6.is_loopback(), |v4| v4.is_loopback()),
+            ip => ip.is_loopback(),
+        };
+        if !loopback {
+            return Err(AuthError::NotFound);
+        }
+        self.dev_mailbox(limit).await
     }
 
     /// The newest messages of the development mailbox. Only when

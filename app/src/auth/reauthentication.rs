@@ -20,7 +20,10 @@ use serde_json::json;
 use super::{
     error::AuthError,
     lockout::Counter,
-    password::{hashing::Verification, Password},
+    password::{
+        hashing::{HashOwner, Verification},
+        Password,
+    },
     request_meta::RequestMeta,
     AuthService, Principal,
 };
@@ -72,7 +75,11 @@ impl AuthService {
         let password =
             Password::parse(field, password).map_err(|error| AuthError::Validation(vec![error]))?;
         let reservation = self.reserve_attempt(user.id, Counter::Password).await?;
-        let verification = self.hasher().verify(&password, Some(&user.password_hash));
+        let verification = self.hasher().verify(
+            &password,
+            Some(&user.password_hash),
+            HashOwner::new(Some(user.id), meta),
+        );
         match self.evaluate(reservation, verification).await? {
             Verification::Match { .. } => self.settle_success(reservation).await,
             Verification::Mismatch => {

@@ -135,7 +135,7 @@ impl AuthService {
             return Err(AuthError::PasswordMismatch);
         }
         let hash = self
-            .hash_new_password(&user, "new_password", new_password)
+            .hash_new_password(&user, "new_password", new_password, meta)
             .await?;
 
         let now = self.now();

@@ -239,6 +239,7 @@ impl AuthService {
             .filter(sessions::Column::RefreshGeneration.eq(generation))
             .filter(sessions::Column::RevokedAt.is_null())
             .filter(sessions::Column::ExpiresAt.gt(now))
+            .filter(sessions::Column::CreatedAt.gt(now - self.absolute_lifetime()))
             .exec(self.db())
             .await?;
 
@@ -249,6 +250,19 @@ impl AuthService {
             let session = session.ok_or(AuthError::InvalidToken)?;
             let roles = roles_of(self.db(), session.user_id).await?;
             return self.tokens_for(session.user_id, session.id, generation + 1, roles);
+        }
+        if let Some(session) = session.as_ref().filter(|s| {
+            is_active(s, now)
+                && s.refresh_generation == generation
+                && s.created_at <= now - self.absolute_lifetime()
+        }) {
+            // Past its absolute lifetime: the session ends here.
+            self.revoke_where(
+                sessions::Column::Id.eq(session.id),
+                "absolute_lifetime_reached",
+            )
+            .await?;
+            return Err(AuthError::InvalidToken);
         }
         if let Some(session) =
             session.filter(|s| s.revoked_at.is_none() && s.refresh_generation > generation)
@@ -415,6 +429,10 @@ impl AuthService {
 
     fn refresh_ttl(&self) -> Duration {
         Duration::from_std(self.config().refresh_token_ttl).expect("lifetime within range")
+    }
+
+    fn absolute_lifetime(&self) -> Duration {
+        Duration::from_std(self.config().session_absolute_lifetime).expect("lifetime within range")
     }
 }
 

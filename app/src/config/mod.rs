@@ -27,6 +27,16 @@ pub enum Environment {
     Production,
 }
 
+impl Environment {
+    /// The value of `ENVIRONMENT` that selects it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Production => "production",
+        }
+    }
+}
+
 /// Where the compiled site (wasm, js, css, assets) is served from. cargo-leptos
 /// sets these variables when it runs the server; the defaults match its layout.
 #[derive(Debug, Clone)]
@@ -58,6 +68,9 @@ pub struct Config {
     pub previous_encryption_keys: Vec<VersionedKey>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
+    /// How long an API session may last from its sign-in, however often it
+    /// is refreshed (`SESSION_ABSOLUTE_DAYS`).
+    pub session_absolute_lifetime: Duration,
     pub reset_token_ttl: Duration,
     pub max_login_attempts: u32,
     pub lockout_duration: Duration,
@@ -187,6 +200,9 @@ impl Config {
             ),
             refresh_token_ttl: Duration::from_secs(
                 DAY * vars.number("REFRESH_TOKEN_EXPIRE_DAYS", 7, 1..=365)?,
+            ),
+            session_absolute_lifetime: Duration::from_secs(
+                DAY * vars.number("SESSION_ABSOLUTE_DAYS", 30, 1..=365)?,
             ),
             reset_token_ttl: Duration::from_secs(
                 HOUR * vars.number("RESET_TOKEN_EXPIRE_HOURS", 1, 1..=72)?,

@@ -1,6 +1,7 @@
 //! `/dev/mailbox`: the development mailbox, where the emails Gatehouse sends
 //! land when no SMTP server is configured. Only with
-//! `ENVIRONMENT=development`; elsewhere the page is a 404.
+//! `ENVIRONMENT=development` and for a client on this machine (loopback);
+//! otherwise the page is a 404.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,7 +15,8 @@ pub async fn dev_mailbox_messages() -> Result<Vec<MailboxMessage>, PageError> {
     browser::respond(
         async move {
             let auth = browser::auth()?;
-            Ok(auth.dev_mailbox(Some(50)).await?)
+            let meta = browser::request_meta(&auth).await?;
+            Ok(auth.dev_mailbox_for(&meta, Some(50)).await?)
         }
         .await,
     )

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod browser_sessions;
+pub mod cache_control;
 pub mod middleware;
 pub mod ops;
 pub mod problem;
@@ -64,6 +65,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(move |request, next| {
             security_headers::add(production, request, next)
         }))
+        .layer(axum::middleware::from_fn(
+            cache_control::no_store_unless_static,
+        ))
         .with_state(state);
     middleware::wrap(router)
 }

@@ -265,15 +265,30 @@ async fn five_failures_lock_the_account_until_the_clock_moves_on(app: TestApp) {
 
 async fn concurrent_failures_lock_exactly_once(app: TestApp) {
     app.signed_up("jack").await;
-    let attempts = (0..20).map(|_| app.login("jack@example.com", "Wrong-Password-123"));
-    let responses = futures::future::join_all(attempts).await;
-    let locked = responses.iter().filter(|r| r.status() == 429).count();
-    let refused = responses.iter().filter(|r| r.status() == 401).count();
-    assert_eq!(locked + refused, 20);
-    assert!(
-        locked >= 1 && refused <= 4,
-        "locked {locked}, refused {refused}"
-    );
+    // Bursts until the lock: an account has at most 2 hashes in flight, so
+    // one burst may be mostly refused at once (429 `hashing_busy`).
+    let mut refused = 0;
+    let mut locked = false;
+    // Small bursts: the per-IP budget (60 a minute) covers eight of them.
+    for _ in 0..8 {
+        let attempts = (0..6).map(|_| app.login("jack@example.com", "Wrong-Password-123"));
+        for response in futures::future::join_all(attempts).await {
+            match response.status().as_u16() {
+                401 => refused += 1,
+                429 => {
+                    let body: serde_json::Value = response.json().await.unwrap();
+                    let code = body["code"].as_str().unwrap().to_string();
+                    assert!(["account_locked", "hashing_busy"].contains(&code.as_str()));
+                    locked |= code == "account_locked";
+                }
+                other => panic!("unexpected {other}"),
+            }
+        }
+        if locked {
+            break;
+        }
+    }
+    assert!(locked && refused <= 4, "locked {locked}, refused {refused}");
 
     assert_eq!(
         app.count("SELECT MAX(failed_login_attempts) FROM users")

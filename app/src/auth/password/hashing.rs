@@ -5,20 +5,22 @@
 //! Hashing is deliberately slow, so it never runs on the async runtime's
 //! worker threads: it goes to a dedicated pool of `concurrency` threads (one
 //! per core by default), so a login storm queues here instead of starving
-//! every other request.
+//! every other request. The queue is bounded, capped per account and per IP,
+//! fair, and forgets abandoned requests (`hash_queue`).
 //!
 //! Each hashing thread keeps its 19 MiB of Argon2 working memory and reuses
 //! it for every verification: allocating and faulting in fresh pages per
 //! hash cost about as much as the hash itself (docs/BENCHMARKS.md). Memory
 //! stays bounded at one block set per hashing thread.
 
-use std::{cell::RefCell, sync::Arc};
+use std::{cell::RefCell, future::Future, sync::Arc};
 
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use subtle::ConstantTimeEq;
 
-use super::Password;
+pub use super::hash_queue::{HashOwner, QueueLimits};
+use super::{hash_queue::HashQueue, Password};
 use crate::auth::error::AuthError;
 
 /// OWASP Password Storage Cheat Sheet, Argon2id option 2 (19 MiB, 2 passes).
@@ -43,6 +45,7 @@ thread_local! {
 #[derive(Clone)]
 pub struct PasswordHasher {
     pool: Arc<rayon::ThreadPool>,
+    queue: Arc<HashQueue>,
     /// Verified against when the account does not exist, so an unknown email
     /// costs the same work as a wrong password.
     dummy_hash: Arc<str>,
@@ -50,6 +53,10 @@ pub struct PasswordHasher {
 
 impl PasswordHasher {
     pub fn new(concurrency: usize) -> Self {
+        Self::with_limits(concurrency, QueueLimits::for_threads(concurrency))
+    }
+
+    pub fn with_limits(concurrency: usize, limits: QueueLimits) -> Self {
         let dummy = hash_now("gatehouse: no such account").expect("hashing a constant works");
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(concurrency.max(1))
@@ -58,13 +65,14 @@ impl PasswordHasher {
             .expect("the password hashing threads start");
         Self {
             pool: Arc::new(pool),
+            queue: Arc::new(HashQueue::new(limits)),
             dummy_hash: dummy.into(),
         }
     }
 
-    pub async fn hash(&self, password: &Password) -> Result<String, AuthError> {
+    pub async fn hash(&self, password: &Password, owner: HashOwner) -> Result<String, AuthError> {
         let password = password.clone();
-        self.run_blocking(move || hash_now(password.expose()))
+        self.run_blocking(owner, move || hash_now(password.expose()))?
             .await?
     }
 
@@ -74,12 +82,13 @@ impl PasswordHasher {
         &self,
         password: &Password,
         stored: Option<&str>,
+        owner: HashOwner,
     ) -> Result<Verification, AuthError> {
         let password = password.clone();
         let known = stored.is_some();
         let phc = stored.map_or_else(|| self.dummy_hash.to_string(), str::to_string);
         let verification = self
-            .run_blocking(move || verify_now(password.expose(), &phc))
+            .run_blocking(owner, move || verify_now(password.expose(), &phc))?
             .await??;
         Ok(if known {
             verification
@@ -88,22 +97,35 @@ impl PasswordHasher {
         })
     }
 
-    /// Runs `work` on a hashing thread; the caller's task waits without
-    /// holding a runtime thread.
-    async fn run_blocking<T: Send + 'static>(
+    /// Queues `work` for a hashing thread, or refuses at once when the
+    /// queue or the owner's share is full. The returned future waits without
+    /// holding a runtime thread; dropping it abandons `work` if it has not
+    /// started.
+    fn run_blocking<T: Send + 'static>(
         &self,
+        owner: HashOwner,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, AuthError> {
+    ) -> Result<impl Future<Output = Result<T, AuthError>>, AuthError> {
         let (done, result) = tokio::sync::oneshot::channel();
-        self.pool.spawn(move || {
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
-            let _ = done.send(outcome);
-        });
-        match result.await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(_)) => Err(AuthError::Internal("password hashing panicked".into())),
-            Err(error) => Err(AuthError::internal(error)),
-        }
+        let abandon = self.queue.admit(
+            owner,
+            Box::new(move || {
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+                Box::new(move || {
+                    let _ = done.send(outcome);
+                })
+            }),
+        )?;
+        let queue = Arc::clone(&self.queue);
+        self.pool.spawn(move || queue.run_next());
+        Ok(async move {
+            let _abandon_if_dropped = abandon;
+            match result.await {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(_)) => Err(AuthError::Internal("password hashing panicked".into())),
+                Err(error) => Err(AuthError::internal(error)),
+            }
+        })
     }
 }
 
@@ -226,24 +248,34 @@ mod tests {
         Password::parse("password", text).unwrap()
     }
 
+    fn anyone() -> HashOwner {
+        HashOwner {
+            account: None,
+            ip: "192.0.2.1".parse().unwrap(),
+        }
+    }
+
     #[tokio::test]
     async fn argon2id_round_trip_with_owasp_parameters() {
         let hasher = PasswordHasher::new(2);
-        let hash = hasher.hash(&password("Correct-Horse-9")).await.unwrap();
+        let hash = hasher
+            .hash(&password("Correct-Horse-9"), anyone())
+            .await
+            .unwrap();
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{hash}"
         );
         assert_eq!(
             hasher
-                .verify(&password("Correct-Horse-9"), Some(&hash))
+                .verify(&password("Correct-Horse-9"), Some(&hash), anyone())
                 .await
                 .unwrap(),
             Verification::Match { rehash: false }
         );
         assert_eq!(
             hasher
-                .verify(&password("Correct-Horse-8"), Some(&hash))
+                .verify(&password("Correct-Horse-8"), Some(&hash), anyone())
                 .await
                 .unwrap(),
             Verification::Mismatch
@@ -253,8 +285,14 @@ mod tests {
     #[tokio::test]
     async fn same_password_gets_different_salts() {
         let hasher = PasswordHasher::new(2);
-        let a = hasher.hash(&password("Correct-Horse-9")).await.unwrap();
-        let b = hasher.hash(&password("Correct-Horse-9")).await.unwrap();
+        let a = hasher
+            .hash(&password("Correct-Horse-9"), anyone())
+            .await
+            .unwrap();
+        let b = hasher
+            .hash(&password("Correct-Horse-9"), anyone())
+            .await
+            .unwrap();
         assert_ne!(a, b);
     }
 
@@ -268,14 +306,14 @@ mod tests {
         );
         assert_eq!(
             hasher
-                .verify(&password("Old-Scheme-Pass-1"), Some(&legacy))
+                .verify(&password("Old-Scheme-Pass-1"), Some(&legacy), anyone())
                 .await
                 .unwrap(),
             Verification::Match { rehash: true }
         );
         assert_eq!(
             hasher
-                .verify(&password("Old-Scheme-Pass-2"), Some(&legacy))
+                .verify(&password("Old-Scheme-Pass-2"), Some(&legacy), anyone())
                 .await
                 .unwrap(),
             Verification::Mismatch
@@ -287,10 +325,179 @@ mod tests {
         let hasher = PasswordHasher::new(1);
         assert_eq!(
             hasher
-                .verify(&password("gatehouse: no such account"), None)
+                .verify(&password("gatehouse: no such account"), None, anyone())
                 .await
                 .unwrap(),
             Verification::Mismatch
         );
+    }
+
+    fn owner(account: u128, ip: &str) -> HashOwner {
+        HashOwner {
+            account: Some(uuid::Uuid::from_u128(account)),
+            ip: ip.parse().unwrap(),
+        }
+    }
+
+    /// Occupies a hashing thread until something is sent on (or the drop
+    /// of) the returned sender; returns once the job is running.
+    async fn hold_a_thread(
+        hasher: &PasswordHasher,
+        owner: HashOwner,
+    ) -> (
+        std::sync::mpsc::Sender<()>,
+        tokio::task::JoinHandle<Result<(), AuthError>>,
+    ) {
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let (started, running) = tokio::sync::oneshot::channel();
+        let job = hasher
+            .run_blocking(owner, move || {
+                let _ = started.send(());
+                let _ = wait.recv();
+            })
+            .unwrap();
+        let handle = tokio::spawn(job);
+        running.await.unwrap();
+        (release, handle)
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once() {
+        let limits = QueueLimits {
+            capacity: 3,
+            per_account: 10,
+            per_ip: 10,
+            ipv6_prefix: 64,
+        };
+        let hasher = PasswordHasher::with_limits(1, limits);
+        let (release, running) = hold_a_thread(&hasher, owner(1, "192.0.2.1")).await;
+        let queued: Vec<_> = (2..4u128)
+            .map(|n| {
+                hasher
+                    .run_blocking(owner(n, &format!("192.0.2.{n}")), move || n)
+                    .unwrap()
+            })
+            .collect();
+        let refused = hasher.run_blocking(owner(9, "192.0.2.9"), || 9);
+        assert!(
+            matches!(refused, Err(AuthError::Overloaded { retry_after }) if retry_after.as_secs() >= 1)
+        );
+        release.send(()).unwrap();
+        running.await.unwrap().unwrap();
+        for (n, job) in (2..4u128).zip(queued) {
+            assert_eq!(job.await.unwrap(), n);
+        }
+        assert_eq!(hasher.queue.admitted(), 0);
+        let admitted_again = hasher.run_blocking(owner(9, "192.0.2.9"), || 9).unwrap();
+        assert_eq!(admitted_again.await.unwrap(), 9);
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_hash_never_runs() {
+        let hasher = PasswordHasher::new(1);
+        let (release, running) = hold_a_thread(&hasher, owner(1, "192.0.2.1")).await;
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = Arc::clone(&ran);
+        let waiting = hasher
+            .run_blocking(owner(2, "192.0.2.2"), move || {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            })
+            .unwrap();
+        assert_eq!(hasher.queue.admitted(), 2);
+        // The client went away: its request future is dropped.
+        drop(waiting);
+        release.send(()).unwrap();
+        running.await.unwrap().unwrap();
+        // A later hash finishes after the abandoned one would have started.
+        let later = hasher.run_blocking(owner(3, "192.0.2.3"), || ()).unwrap();
+        later.await.unwrap();
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(hasher.queue.admitted(), 0);
+    }
+
+    /// One closure type, so the futures fit in one `Vec`.
+    fn noop(
+        hasher: &PasswordHasher,
+        owner: HashOwner,
+    ) -> Result<impl Future<Output = Result<(), AuthError>>, AuthError> {
+        hasher.run_blocking(owner, || ())
+    }
+
+    #[tokio::test]
+    async fn one_account_and_one_ip_have_a_bounded_share() {
+        let limits = QueueLimits {
+            capacity: 100,
+            per_account: 2,
+            per_ip: 3,
+            ipv6_prefix: 64,
+        };
+        let hasher = PasswordHasher::with_limits(1, limits);
+        let (release, running) = hold_a_thread(&hasher, owner(1, "198.51.100.1")).await;
+        let mut admitted = vec![noop(&hasher, owner(1, "198.51.100.2")).unwrap()];
+        // A third hash for account 1, from yet another address: refused.
+        assert!(matches!(
+            noop(&hasher, owner(1, "198.51.100.3")),
+            Err(AuthError::HashingBusy { .. })
+        ));
+        // Three accounts from one address, the fourth refused, known
+        // account or not; IPv6 addresses in one /64 count as one.
+        for n in 10..13 {
+            admitted.push(noop(&hasher, owner(n, "203.0.113.5")).unwrap());
+        }
+        let anonymous = HashOwner {
+            account: None,
+            ip: "203.0.113.5".parse().unwrap(),
+        };
+        assert!(matches!(
+            noop(&hasher, anonymous),
+            Err(AuthError::HashingBusy { .. })
+        ));
+        for n in 20..23 {
+            let ip = format!("2001:db8:7:7::{n}");
+            admitted.push(noop(&hasher, owner(n, &ip)).unwrap());
+        }
+        assert!(matches!(
+            noop(&hasher, owner(30, "2001:db8:7:7:ffff::1")),
+            Err(AuthError::HashingBusy { .. })
+        ));
+        // Others are not affected.
+        admitted.push(noop(&hasher, owner(40, "192.0.2.40")).unwrap());
+        release.send(()).unwrap();
+        running.await.unwrap().unwrap();
+        for job in admitted {
+            job.await.unwrap();
+        }
+        assert_eq!(hasher.queue.admitted(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_owner_who_hashed_a_lot_waits_behind_others() {
+        let limits = QueueLimits {
+            capacity: 100,
+            per_account: 100,
+            per_ip: 100,
+            ipv6_prefix: 64,
+        };
+        let hasher = PasswordHasher::with_limits(1, limits);
+        let heavy = owner(1, "198.51.100.1");
+        for _ in 0..3 {
+            hasher.run_blocking(heavy, || ()).unwrap().await.unwrap();
+        }
+        let (release, running) = hold_a_thread(&hasher, owner(2, "198.51.100.2")).await;
+        let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (first, second) = (Arc::clone(&order), Arc::clone(&order));
+        let heavy_job = hasher
+            .run_blocking(heavy, move || first.lock().unwrap().push("heavy"))
+            .unwrap();
+        let light_job = hasher
+            .run_blocking(owner(3, "198.51.100.3"), move || {
+                second.lock().unwrap().push("light")
+            })
+            .unwrap();
+        release.send(()).unwrap();
+        running.await.unwrap().unwrap();
+        heavy_job.await.unwrap();
+        light_job.await.unwrap();
+        assert_eq!(*order.lock().unwrap(), ["light", "heavy"]);
     }
 }

@@ -1,6 +1,7 @@
 //! Passwords: the `Password` value (normalised, bounded, never printable),
 //! the policy a new password must meet, and hashing.
 
+pub mod hash_queue;
 pub mod hashing;
 pub mod policy;
 

@@ -39,7 +39,8 @@ pub struct LoginRequest {
         (status = 400, description = "Invalid input (`validation_error`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Unknown email or wrong password (`invalid_credentials`)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Account disabled (`account_disabled`)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Account locked (`account_locked`) or rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+        (status = 503, description = "Too many password checks waiting (`overloaded`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Account locked (`account_locked`) or rate limited (`rate_limited`), or a password check of this account or address still running (`hashing_busy`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn login(
@@ -72,7 +73,8 @@ pub struct RegisterRequest {
         (status = 201, description = "Account created", body = RegisteredUser),
         (status = 400, description = "Invalid input (`validation_error`) or weak password (`weak_password`), every failed rule listed in `errors`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Email (`email_taken`) or username (`username_taken`) already registered", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+        (status = 503, description = "Too many password checks waiting (`overloaded`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited (`rate_limited`), or a password check of this account or address still running (`hashing_busy`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn register(
@@ -192,7 +194,8 @@ pub struct ChangePasswordRequest {
         (status = 200, description = "Password changed; every other session revoked"),
         (status = 400, description = "`password_mismatch`, `weak_password`, `password_reused` or `validation_error`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong current password (`invalid_credentials`, counted toward the lockout) or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Account locked by wrong passwords (`account_locked`) or rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+        (status = 503, description = "Too many password checks waiting (`overloaded`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Account locked by wrong passwords (`account_locked`), rate limited (`rate_limited`), or a password check of this account or address still running (`hashing_busy`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]

@@ -1,5 +1,5 @@
 //! The JSON API's one mapping from service errors (and request rejections)
-//! to problem+json, with the headers clients rely on: `Retry-After` on 429,
+//! to problem+json, with the headers clients rely on: `Retry-After` on 429 and 503,
 //! `WWW-Authenticate` on 401.
 
 use app::auth::{AuthError, FieldError};
@@ -227,6 +227,17 @@ fn service_error_response(error: AuthError) -> Response {
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             "Too many requests from this address; slow down.",
+        ),
+        Overloaded { .. } => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "Too many password checks are waiting; try again in a moment (see Retry-After).",
+        ),
+        HashingBusy { .. } => Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "hashing_busy",
+            "Another password check for this account or address is still running; \
+             wait for it before sending more (see Retry-After).",
         ),
         DatabaseUnavailable => Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,

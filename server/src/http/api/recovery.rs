@@ -79,7 +79,8 @@ pub struct ResetPasswordRequest {
         (status = 200, description = "Password changed; every session signed out", body = MessageResponse),
         (status = 400, description = "Invalid, expired or used token (`invalid_reset_token`); `password_mismatch`, `weak_password`, `password_reused` or `validation_error`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Wrong JSON shape (`invalid_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
+        (status = 503, description = "Too many password checks waiting (`overloaded`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limited (`rate_limited`), or a password check of this account or address still running (`hashing_busy`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn reset_password(

@@ -95,7 +95,8 @@ pub struct DisableRequest {
         (status = 200, description = "`{totp_enabled: false}`"),
         (status = 400, description = "2FA is off (`two_factor_not_enabled`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong password (`invalid_credentials`, counted toward the lockout), wrong code (`invalid_code`) or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Account locked by wrong passwords (`account_locked`) or too many wrong codes (`too_many_attempts`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many password checks waiting (`overloaded`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Account locked by wrong passwords (`account_locked`), too many wrong codes (`too_many_attempts`), or a password check of this account or address still running (`hashing_busy`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
