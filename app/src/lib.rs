@@ -5,8 +5,8 @@
 //! layers, the service. None of it is compiled into the wasm.
 
 pub mod components;
+pub mod messages;
 pub mod page_error;
-pub mod page_messages;
 pub mod pages;
 mod root;
 pub mod types;

@@ -4,7 +4,7 @@
 //! JSON API has its own in `server/src/http/api/error.rs`.
 //!
 //! Only codes cross the wire (`WireError`): the sentences come from
-//! `page_messages` on whichever side reads the error, so an error smuggled
+//! `messages` on whichever side reads the error, so an error smuggled
 //! into a page's address (Leptos' `__err` parameter) cannot carry text of
 //! an attacker's.
 
@@ -14,7 +14,7 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::page_messages;
+use crate::messages;
 
 /// The longest wait a page names; a larger `retry_after` is someone's
 /// invention, not ours.
@@ -85,13 +85,13 @@ impl From<WireError> for PageError {
 
 impl PageError {
     /// The error for `code`, with its status and sentence from
-    /// `page_messages`; an unknown code becomes the generic failure.
+    /// `messages`; an unknown code becomes the generic failure.
     pub fn new(code: &str) -> Self {
-        let (code, (status, message)) = match page_messages::describe(code, None) {
+        let (code, (status, message)) = match messages::describe(code, None) {
             Some(entry) => (code, entry),
             None => (
-                page_messages::UNKNOWN,
-                page_messages::describe(page_messages::UNKNOWN, None)
+                messages::UNKNOWN,
+                messages::describe(messages::UNKNOWN, None)
                     .expect("the generic failure is in the table"),
             ),
         };
@@ -109,7 +109,7 @@ impl PageError {
         self.fields.push(PageFieldError {
             field: field.to_string(),
             code: code.to_string(),
-            message: page_messages::field_message(field, code),
+            message: messages::field_message(field, code),
         });
         self
     }
@@ -117,7 +117,7 @@ impl PageError {
     /// Sets the wait (in seconds) and the sentence that names it.
     pub fn retrying_after(mut self, seconds: Option<u64>) -> Self {
         self.retry_after = seconds.map(|s| s.min(MAX_RETRY_AFTER_SECS));
-        if let Some((_, message)) = page_messages::describe(&self.code, self.retry_after) {
+        if let Some((_, message)) = messages::describe(&self.code, self.retry_after) {
             self.message = message;
         }
         self
@@ -147,7 +147,7 @@ impl FromServerFnError for PageError {
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
         match error {
             ServerFnErrorErr::Request(_) => Self::new("network"),
-            _ => Self::new(page_messages::UNKNOWN),
+            _ => Self::new(messages::UNKNOWN),
         }
     }
 }
@@ -255,7 +255,7 @@ mod tests {
         assert_eq!(shown.field("email").unwrap(), "Check this field.");
 
         let unknown = from_address(&format!(r#"{{"code":"{injected}"}}"#));
-        assert_eq!(unknown.code, page_messages::UNKNOWN);
+        assert_eq!(unknown.code, messages::UNKNOWN);
         assert!(!unknown.message.contains("555"));
 
         let long_wait = from_address(r#"{"code":"rate_limited","retry_after":99999999999}"#);
@@ -276,13 +276,13 @@ mod tests {
             AuthError::EmailNotVerified,
             AuthError::RateLimited { retry_after: wait },
             AuthError::TooManyAttempts { retry_after: wait },
-            AuthError::Validation(vec![FieldError::new("email", "invalid_email", "x")]),
-            AuthError::WeakPassword(vec![FieldError::new("password", "too_short", "x")]),
+            AuthError::Validation(vec![FieldError::new("email", "invalid_email")]),
+            AuthError::WeakPassword(vec![FieldError::new("password", "too_short")]),
             AuthError::DatabaseUnavailable,
         ] {
             let page = PageError::from(error);
-            assert_ne!(page.code, page_messages::UNKNOWN, "{page:?}");
-            assert!(page_messages::describe(&page.code, None).is_some());
+            assert_ne!(page.code, messages::UNKNOWN, "{page:?}");
+            assert!(messages::describe(&page.code, None).is_some());
         }
     }
 }

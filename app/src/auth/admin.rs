@@ -155,7 +155,7 @@ impl AuthService {
             .await?;
         let unknown: Vec<&String> = wanted.iter().filter(|r| !known.contains(r)).collect();
         if !unknown.is_empty() {
-            return Err(AuthError::Validation(vec![FieldError::new(
+            return Err(AuthError::Validation(vec![FieldError::detailed(
                 "roles",
                 "unknown_role",
                 format!("Unknown role(s): {unknown:?}. Known roles: {known:?}."),
@@ -198,7 +198,6 @@ impl AuthService {
                         return Err(AuthError::Validation(vec![FieldError::new(
                             "roles",
                             "last_admin",
-                            "This is the last administrator; promote someone else first.",
                         )]));
                     }
                     audit::record_by(

@@ -18,7 +18,19 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+    /// The error `code` on `field`, with the sentence both transports show
+    /// for it (`crate::messages`, where pages read it too).
+    pub fn new(field: &'static str, code: &'static str) -> Self {
+        Self {
+            field,
+            code,
+            message: crate::messages::field_message(field, code),
+        }
+    }
+
+    /// With a message naming details that only the JSON API shows (a page
+    /// shows the code's sentence: only codes reach it).
+    pub fn detailed(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             field,
             code,

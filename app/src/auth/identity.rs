@@ -21,13 +21,7 @@ pub struct Email {
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let invalid = || {
-            FieldError::new(
-                "email",
-                "invalid_email",
-                "Enter an email address such as name@example.com.",
-            )
-        };
+        let invalid = || FieldError::new("email", "invalid_email");
         let display = raw.trim().nfkc().collect::<String>();
         if display.chars().count() > MAX_EMAIL_CHARS
             || display.chars().any(char::is_control)
@@ -84,11 +78,7 @@ impl Username {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
         if !(3..=32).contains(&display.len()) || !valid_chars {
-            return Err(FieldError::new(
-                "username",
-                "invalid_username",
-                "Use 3 to 32 letters, digits, dots, dashes or underscores.",
-            ));
+            return Err(FieldError::new("username", "invalid_username"));
         }
         Ok(Self {
             normalized: display.to_ascii_lowercase(),

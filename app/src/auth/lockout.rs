@@ -17,7 +17,9 @@
 //!    limit and turned out right. A success whose evaluation ends after a
 //!    concurrent attempt set the lock matches no row and is refused.
 //!
-//! An attempt that could not be evaluated (the hasher refused it) is released
+//! Callers take their place on the hashing threads before reserving, so a
+//! busy hasher refuses before anything is counted. An attempt that still
+//! could not be evaluated (an error while hashing) is released
 //! (`evaluate`). One abandoned between 1 and 3 (a dropped request) stays
 //! counted as a failure, and a lock it set stands until it runs out: the
 //! safe side.

@@ -89,10 +89,12 @@ impl AuthService {
             self.hasher().verify(&password, None, owner).await?;
             return Err(self.unknown_email(email.as_ref(), meta).await);
         };
+        // A place on the hashing threads first: a busy hasher refuses before
+        // the attempt is counted, so it never costs an attempt nor flickers
+        // a lock.
+        let ticket = self.hasher().admit(owner)?;
         let reservation = self.reserve_attempt(user.id, Counter::Password).await?;
-        let verification = self
-            .hasher()
-            .verify(&password, Some(&user.password_hash), owner);
+        let verification = ticket.verify(&password, Some(&user.password_hash));
         let rehash = match self.evaluate(reservation, verification).await? {
             Verification::Match { rehash } => rehash,
             Verification::Mismatch => {

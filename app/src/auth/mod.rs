@@ -87,7 +87,9 @@ impl AuthService {
                     cores,
                     QueueLimits {
                         ipv6_prefix: config.rate_limit_ipv6_prefix,
-                        ..QueueLimits::for_threads(cores)
+                        per_account: config.password_hashes_per_account,
+                        per_ip: config.password_hashes_per_ip,
+                        capacity: cores * config.password_hash_queue_per_thread,
                     },
                 ),
                 limits: Limits::from_config(&config),

@@ -74,12 +74,11 @@ impl AuthService {
     ) -> Result<(), AuthError> {
         let password =
             Password::parse(field, password).map_err(|error| AuthError::Validation(vec![error]))?;
+        // Admitted to the hashing threads before the attempt is counted (see
+        // `sign_in`).
+        let ticket = self.hasher().admit(HashOwner::new(Some(user.id), meta))?;
         let reservation = self.reserve_attempt(user.id, Counter::Password).await?;
-        let verification = self.hasher().verify(
-            &password,
-            Some(&user.password_hash),
-            HashOwner::new(Some(user.id), meta),
-        );
+        let verification = ticket.verify(&password, Some(&user.password_hash));
         match self.evaluate(reservation, verification).await? {
             Verification::Match { .. } => self.settle_success(reservation).await,
             Verification::Mismatch => {

@@ -19,6 +19,8 @@ use secrecy::{SecretBox, SecretString};
 pub use parse::ConfigError;
 use parse::Vars;
 
+use crate::auth::password::hash_queue::{PER_ACCOUNT, PER_IP, QUEUED_PER_THREAD};
+
 /// `ENVIRONMENT`: development is forgiving (generated secrets, readable
 /// logs); production refuses anything unsafe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +92,14 @@ pub struct Config {
     /// `RATE_LIMIT_IPV6_PREFIX`: IPv6 clients share per-IP budgets per
     /// network of this prefix length (32 to 128).
     pub rate_limit_ipv6_prefix: u8,
+    /// `PASSWORD_HASH_QUEUE_PER_THREAD`: password hashes admitted (waiting
+    /// or running) per hashing thread; past that, 503 `overloaded`.
+    pub password_hash_queue_per_thread: usize,
+    /// `PASSWORD_HASHES_PER_ACCOUNT`: password hashes one account (or one
+    /// address being signed in to) may have queued or running at once.
+    pub password_hashes_per_account: usize,
+    /// `PASSWORD_HASHES_PER_IP`: the same for one client IP (IPv6: prefix).
+    pub password_hashes_per_ip: usize,
     pub trusted_proxies: Vec<IpNet>,
     pub cors_origins: Vec<String>,
     /// `PUBLIC_URL`: where users reach Gatehouse (scheme, host, optional
@@ -232,6 +242,21 @@ impl Config {
                 1..=1_000_000_000,
             )? as u32,
             rate_limit_ipv6_prefix: vars.number("RATE_LIMIT_IPV6_PREFIX", 64, 32..=128)? as u8,
+            password_hash_queue_per_thread: vars.number(
+                "PASSWORD_HASH_QUEUE_PER_THREAD",
+                QUEUED_PER_THREAD as u64,
+                1..=1_000,
+            )? as usize,
+            password_hashes_per_account: vars.number(
+                "PASSWORD_HASHES_PER_ACCOUNT",
+                PER_ACCOUNT as u64,
+                1..=1_000,
+            )? as usize,
+            password_hashes_per_ip: vars.number(
+                "PASSWORD_HASHES_PER_IP",
+                PER_IP as u64,
+                1..=1_000,
+            )? as usize,
             trusted_proxies: vars.ip_nets("TRUSTED_PROXIES")?,
             cors_origins: vars.origins(
                 "CORS_ORIGINS",

@@ -257,17 +257,28 @@ async fn fresh_postgres_database() -> Option<String> {
 }
 
 /// Runs each listed scenario (`async fn name(app: TestApp)`) on SQLite and on
-/// PostgreSQL, as `sqlite::name` and `postgres::name`.
+/// PostgreSQL, as `sqlite::name` and `postgres::name`. With `adjusted by f;`
+/// first, each app starts with the configuration variables `f(&mut vars)`
+/// changed (`f` is a function of the calling module).
 #[macro_export]
 macro_rules! backend_tests {
+    (adjusted by $adjust:ident; $($name:ident),* $(,)?) => {
+        $crate::backend_tests!(@spawn super::$adjust; $($name),*);
+    };
     ($($name:ident),* $(,)?) => {
+        $crate::backend_tests!(@spawn $crate::helpers::unchanged; $($name),*);
+    };
+    (@spawn $adjust:expr; $($name:ident),*) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let app = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite)
-                        .await
-                        .expect("SQLite is always available");
+                    let app = $crate::helpers::TestApp::spawn_with(
+                        $crate::helpers::Backend::Sqlite,
+                        $adjust,
+                    )
+                    .await
+                    .expect("SQLite is always available");
                     super::$name(app).await;
                 }
             )*
@@ -276,8 +287,11 @@ macro_rules! backend_tests {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    if let Some(app) =
-                        $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await
+                    if let Some(app) = $crate::helpers::TestApp::spawn_with(
+                        $crate::helpers::Backend::Postgres,
+                        $adjust,
+                    )
+                    .await
                     {
                         super::$name(app).await;
                     }
@@ -286,3 +300,6 @@ macro_rules! backend_tests {
         }
     };
 }
+
+/// The configuration as `base_vars` makes it, for `backend_tests!`.
+pub fn unchanged(_: &mut HashMap<String, String>) {}

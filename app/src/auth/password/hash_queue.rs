@@ -159,6 +159,41 @@ impl Drop for AbandonOnDrop {
     }
 }
 
+/// A place in the queue, counted against the capacity and the owner's caps
+/// from admission on. Dropped without work, it frees the place.
+pub(super) struct Admission {
+    queue: Arc<HashQueue>,
+    /// `None` once the work is submitted (the waiting job holds the place).
+    owner: Option<HashOwner>,
+}
+
+impl Admission {
+    /// Queues `job` in this place. The caller then asks a thread to
+    /// `run_next`.
+    pub(super) fn submit(mut self, job: Job) -> AbandonOnDrop {
+        let owner = self.owner.take().expect("an admission is submitted once");
+        let abandoned = Arc::new(AtomicBool::new(false));
+        let mut state = self.queue.lock();
+        let order = state.next_order;
+        state.next_order += 1;
+        state.waiting.push(Waiting {
+            order,
+            owner,
+            abandoned: Arc::clone(&abandoned),
+            job,
+        });
+        AbandonOnDrop(abandoned)
+    }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        if let Some(owner) = self.owner.take() {
+            self.queue.lock().release(owner);
+        }
+    }
+}
+
 impl HashQueue {
     pub(super) fn new(limits: QueueLimits) -> Self {
         Self {
@@ -167,9 +202,11 @@ impl HashQueue {
         }
     }
 
-    /// Admits `job` for `owner` or refuses at once. The caller then asks a
-    /// thread to `run_next`.
-    pub(super) fn admit(&self, owner: HashOwner, job: Job) -> Result<AbandonOnDrop, AuthError> {
+    /// Takes a place in the queue for `owner`, or refuses at once. The
+    /// work comes later (`Admission::submit`), so a caller can be admitted
+    /// before it commits to anything else (a lockout attempt), and a refusal
+    /// here costs it nothing.
+    pub(super) fn admit(self: &Arc<Self>, owner: HashOwner) -> Result<Admission, AuthError> {
         let owner = HashOwner {
             ip: budget_key(owner.ip, self.limits.ipv6_prefix),
             ..owner
@@ -194,16 +231,10 @@ impl HashQueue {
             *state.per_account.entry(account).or_default() += 1;
         }
         *state.per_ip.entry(owner.ip).or_default() += 1;
-        let abandoned = Arc::new(AtomicBool::new(false));
-        let order = state.next_order;
-        state.next_order += 1;
-        state.waiting.push(Waiting {
-            order,
-            owner,
-            abandoned: Arc::clone(&abandoned),
-            job,
-        });
-        Ok(AbandonOnDrop(abandoned))
+        Ok(Admission {
+            queue: Arc::clone(self),
+            owner: Some(owner),
+        })
     }
 
     /// Runs the fairest waiting job, if any. Called once per admitted job,

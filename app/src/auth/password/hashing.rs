@@ -20,7 +20,10 @@ use password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltStr
 use subtle::ConstantTimeEq;
 
 pub use super::hash_queue::{HashOwner, QueueLimits};
-use super::{hash_queue::HashQueue, Password};
+use super::{
+    hash_queue::{Admission, HashQueue},
+    Password,
+};
 use crate::auth::error::AuthError;
 
 /// OWASP Password Storage Cheat Sheet, Argon2id option 2 (19 MiB, 2 passes).
@@ -70,10 +73,19 @@ impl PasswordHasher {
         }
     }
 
+    /// Takes a place on the hashing threads for one hash by `owner`, or
+    /// refuses at once (503 `overloaded`, 429 `hashing_busy`). A caller that
+    /// must commit to something before hashing (a lockout attempt) takes
+    /// the ticket first, so a busy hasher never costs it that commitment.
+    pub fn admit(&self, owner: HashOwner) -> Result<HashTicket, AuthError> {
+        Ok(HashTicket {
+            hasher: self.clone(),
+            admission: self.queue.admit(owner)?,
+        })
+    }
+
     pub async fn hash(&self, password: &Password, owner: HashOwner) -> Result<String, AuthError> {
-        let password = password.clone();
-        self.run_blocking(owner, move || hash_now(password.expose()))?
-            .await?
+        self.admit(owner)?.hash(password).await
     }
 
     /// `stored` is `None` for an unknown account: the dummy hash is verified
@@ -84,11 +96,43 @@ impl PasswordHasher {
         stored: Option<&str>,
         owner: HashOwner,
     ) -> Result<Verification, AuthError> {
+        self.admit(owner)?.verify(password, stored).await
+    }
+
+    /// Admits and queues `work` at once (tests of the queue).
+    #[cfg(test)]
+    fn run_blocking<T: Send + 'static>(
+        &self,
+        owner: HashOwner,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<impl Future<Output = Result<T, AuthError>>, AuthError> {
+        Ok(self.admit(owner)?.run(work))
+    }
+}
+
+/// An admitted place for one hash; dropped unused, it frees the place.
+pub struct HashTicket {
+    hasher: PasswordHasher,
+    admission: Admission,
+}
+
+impl HashTicket {
+    pub async fn hash(self, password: &Password) -> Result<String, AuthError> {
+        let password = password.clone();
+        self.run(move || hash_now(password.expose())).await?
+    }
+
+    /// As `PasswordHasher::verify`, in this place.
+    pub async fn verify(
+        self,
+        password: &Password,
+        stored: Option<&str>,
+    ) -> Result<Verification, AuthError> {
         let password = password.clone();
         let known = stored.is_some();
-        let phc = stored.map_or_else(|| self.dummy_hash.to_string(), str::to_string);
+        let phc = stored.map_or_else(|| self.hasher.dummy_hash.to_string(), str::to_string);
         let verification = self
-            .run_blocking(owner, move || verify_now(password.expose(), &phc))?
+            .run(move || verify_now(password.expose(), &phc))
             .await??;
         Ok(if known {
             verification
@@ -97,35 +141,30 @@ impl PasswordHasher {
         })
     }
 
-    /// Queues `work` for a hashing thread, or refuses at once when the
-    /// queue or the owner's share is full. The returned future waits without
-    /// holding a runtime thread; dropping it abandons `work` if it has not
-    /// started.
-    fn run_blocking<T: Send + 'static>(
-        &self,
-        owner: HashOwner,
+    /// Queues `work` for a hashing thread. The returned future waits
+    /// without holding a runtime thread; dropping it abandons `work` if it
+    /// has not started.
+    fn run<T: Send + 'static>(
+        self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<impl Future<Output = Result<T, AuthError>>, AuthError> {
+    ) -> impl Future<Output = Result<T, AuthError>> {
         let (done, result) = tokio::sync::oneshot::channel();
-        let abandon = self.queue.admit(
-            owner,
+        let abandon = self.admission.submit(Box::new(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
             Box::new(move || {
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
-                Box::new(move || {
-                    let _ = done.send(outcome);
-                })
-            }),
-        )?;
-        let queue = Arc::clone(&self.queue);
-        self.pool.spawn(move || queue.run_next());
-        Ok(async move {
+                let _ = done.send(outcome);
+            })
+        }));
+        let queue = Arc::clone(&self.hasher.queue);
+        self.hasher.pool.spawn(move || queue.run_next());
+        async move {
             let _abandon_if_dropped = abandon;
             match result.await {
                 Ok(Ok(value)) => Ok(value),
                 Ok(Err(_)) => Err(AuthError::Internal("password hashing panicked".into())),
                 Err(error) => Err(AuthError::internal(error)),
             }
-        })
+        }
     }
 }
 

@@ -24,14 +24,10 @@ impl Password {
     /// because logging in with an old, weaker password must still work.
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, FieldError> {
         if raw.len() > MAX_PASSWORD_BYTES {
-            return Err(FieldError::new(
-                field,
-                "too_long",
-                format!("Use at most {MAX_PASSWORD_BYTES} bytes."),
-            ));
+            return Err(FieldError::new(field, "too_long"));
         }
         if raw.is_empty() {
-            return Err(FieldError::new(field, "required", "Enter a password."));
+            return Err(FieldError::new(field, "required"));
         }
         Ok(Self(SecretString::from(raw.nfkc().collect::<String>())))
     }

@@ -31,50 +31,26 @@ pub fn check(
     let mut errors = Vec::new();
 
     if text.chars().count() < MIN_CHARS {
-        errors.push(FieldError::new(
-            field,
-            "too_short",
-            format!("Use at least {MIN_CHARS} characters."),
-        ));
+        errors.push(FieldError::new(field, "too_short"));
     }
     if !text.chars().any(char::is_uppercase) {
-        errors.push(FieldError::new(
-            field,
-            "missing_uppercase",
-            "Include at least one uppercase letter.",
-        ));
+        errors.push(FieldError::new(field, "missing_uppercase"));
     }
     if !text.chars().any(|c| c.is_ascii_digit()) {
-        errors.push(FieldError::new(
-            field,
-            "missing_digit",
-            "Include at least one digit.",
-        ));
+        errors.push(FieldError::new(field, "missing_digit"));
     }
     if !text.chars().any(is_special) {
-        errors.push(FieldError::new(
-            field,
-            "missing_special",
-            "Include at least one special character, such as ! or #.",
-        ));
+        errors.push(FieldError::new(field, "missing_special"));
     }
     if is_common(text) {
-        errors.push(FieldError::new(
-            field,
-            "common_password",
-            "This password is too common; choose something less guessable.",
-        ));
+        errors.push(FieldError::new(field, "common_password"));
     }
     let lower = text.to_lowercase();
     let local_part = email.local_part();
     if (local_part.chars().count() >= 3 && lower.contains(local_part))
         || lower.contains(username.normalized())
     {
-        errors.push(FieldError::new(
-            field,
-            "contains_personal_info",
-            "Do not use your username or the name part of your email address.",
-        ));
+        errors.push(FieldError::new(field, "contains_personal_info"));
     }
 
     if errors.is_empty() {

@@ -140,11 +140,7 @@ fn service_error_response(error: AuthError) -> Response {
             "password_mismatch",
             "The new password and its confirmation differ.",
         )
-        .with_errors(vec![FieldError::new(
-            "confirm_password",
-            "password_mismatch",
-            "Type the same new password twice.",
-        )]),
+        .with_errors(vec![FieldError::new("confirm_password", "password_mismatch")]),
         PasswordReused => Problem::new(
             StatusCode::BAD_REQUEST,
             "password_reused",
@@ -185,11 +181,7 @@ fn service_error_response(error: AuthError) -> Response {
                 app::auth::reauthentication::REAUTHENTICATION_WINDOW_MINUTES
             ),
         )
-        .with_errors(vec![FieldError::new(
-            "password",
-            "reauthentication_required",
-            "Enter your current password.",
-        )]),
+        .with_errors(vec![FieldError::new("password", "reauthentication_required")]),
         InvalidCode => Problem::new(
             StatusCode::UNAUTHORIZED,
             "invalid_code",

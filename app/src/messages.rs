@@ -1,5 +1,6 @@
-//! Every sentence a page may show for a failed action, keyed by a stable
-//! code. A page error travels from the server to the page as codes only (in
+//! Every sentence Gatehouse shows for a failed action, keyed by a stable
+//! code: the pages' messages, and the field messages of both transports
+//! (`auth::FieldError` takes its sentence from here). A page error travels from the server to the page as codes only (in
 //! a server function's answer, or in the `__err` query parameter Leptos
 //! puts in the address after a form post without JavaScript); the page
 //! turns the codes back into these sentences. So an address crafted by
@@ -22,9 +23,12 @@ pub fn describe(code: &str, retry_after: Option<u64>) -> Option<(u16, String)> {
         "account_locked" => (
             429,
             format!(
-                "Too many failed sign-ins: this account is locked for {} more. \
+                "Too many failed sign-ins: this account is locked for {}. \
                  Try again later, or ask an administrator to unlock it.",
-                wait()
+                match retry_after.unwrap_or(60).div_ceil(60) {
+                    0 | 1 => "1 more minute".to_string(),
+                    n => format!("{n} more minutes"),
+                }
             ),
         ),
         "account_disabled" => (
@@ -164,6 +168,8 @@ mod tests {
         let (status, message) = describe("rate_limited", Some(900)).unwrap();
         assert_eq!(status, 429);
         assert!(message.contains("15 minutes"), "{message}");
+        let (_, locked) = describe("account_locked", Some(1800)).unwrap();
+        assert!(locked.contains("locked for 30 more minutes"), "{locked}");
     }
 
     #[test]
