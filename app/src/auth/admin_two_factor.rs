@@ -7,21 +7,21 @@
 //! challenges end, the event is audited with actor and target, and the user
 //! is emailed a notice (no token in it) — all in one transaction.
 
-use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{EntityTrait, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
     admin::Actor,
     audit::{self, AuditAction},
-    credential_change,
     error::AuthError,
     permissions::USERS_WRITE,
     request_meta::RequestMeta,
+    two_factor::remove_totp,
     AuthService,
 };
 use crate::{
-    entities::{backup_codes, users},
+    entities::users,
     mail::templates::{self, TwoFactorRemovedEmail},
 };
 
@@ -66,34 +66,10 @@ impl AuthService {
         self.db()
             .transaction::<_, (), AuthError>(|txn| {
                 Box::pin(async move {
-                    let removed = users::Entity::update_many()
-                        .col_expr(users::Column::TotpEnabled, Expr::value(false))
-                        .col_expr(
-                            users::Column::TotpSecret,
-                            Expr::value(Option::<String>::None),
-                        )
-                        .col_expr(
-                            users::Column::TotpPendingSecret,
-                            Expr::value(Option::<String>::None),
-                        )
-                        .col_expr(
-                            users::Column::TotpLastStep,
-                            Expr::value(Option::<i64>::None),
-                        )
-                        .col_expr(users::Column::UpdatedAt, Expr::value(now))
-                        .filter(users::Column::Id.eq(user_id))
-                        .filter(users::Column::TotpEnabled.eq(true))
-                        .exec(txn)
-                        .await?;
-                    if removed.rows_affected != 1 {
-                        // Someone turned it off meanwhile.
-                        return Err(AuthError::TwoFactorNotEnabled);
-                    }
-                    let codes = backup_codes::Entity::delete_many()
-                        .filter(backup_codes::Column::UserId.eq(user_id))
-                        .exec(txn)
-                        .await?;
-                    let challenges = credential_change::end_challenges(txn, user_id, now).await?;
+                    // Someone turned it off meanwhile: `TwoFactorNotEnabled`.
+                    let removed = remove_totp(txn, user_id, now)
+                        .await?
+                        .ok_or(AuthError::TwoFactorNotEnabled)?;
                     audit::record_by(
                         txn,
                         now,
@@ -101,8 +77,8 @@ impl AuthService {
                         actor_id,
                         AuditAction::TwoFactorRemovedByAdmin,
                         json!({
-                            "backup_codes_deleted": codes.rows_affected,
-                            "challenges_ended": challenges,
+                            "backup_codes_deleted": removed.backup_codes,
+                            "challenges_ended": removed.challenges,
                         }),
                         &meta,
                     )

@@ -9,6 +9,7 @@
 //! row. Five wrong factors lock verification for 15 minutes.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
+use chrono::{DateTime, Utc};
 use sea_orm::{
     sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, TransactionTrait,
@@ -193,8 +194,9 @@ impl AuthService {
         Ok(())
     }
 
-    /// Turns 2FA off: needs the password and a TOTP or backup code. Deletes
-    /// the secret and every backup code.
+    /// Turns 2FA off: needs the password and a TOTP or backup code. The
+    /// secret, every backup code and open sign-in challenges go
+    /// (`remove_totp`).
     pub async fn disable_two_factor(
         &self,
         principal: &Principal,
@@ -216,25 +218,9 @@ impl AuthService {
         self.db()
             .transaction::<_, (), AuthError>(|txn| {
                 Box::pin(async move {
-                    users::Entity::update_many()
-                        .col_expr(users::Column::TotpEnabled, Expr::value(false))
-                        .col_expr(
-                            users::Column::TotpSecret,
-                            Expr::value(Option::<String>::None),
-                        )
-                        .col_expr(
-                            users::Column::TotpPendingSecret,
-                            Expr::value(Option::<String>::None),
-                        )
-                        .col_expr(
-                            users::Column::TotpLastStep,
-                            Expr::value(Option::<i64>::None),
-                        )
-                        .col_expr(users::Column::UpdatedAt, Expr::value(now))
-                        .filter(users::Column::Id.eq(user_id))
-                        .exec(txn)
-                        .await?;
-                    replace_backup_codes(txn, user_id, Vec::new()).await?;
+                    remove_totp(txn, user_id, now)
+                        .await?
+                        .ok_or(AuthError::TwoFactorNotEnabled)?;
                     audit::record(
                         txn,
                         now,
@@ -449,6 +435,55 @@ impl AuthService {
             })
             .collect()
     }
+}
+
+/// What went with a removed TOTP factor.
+pub(crate) struct RemovedTotp {
+    pub backup_codes: u64,
+    pub challenges: u64,
+}
+
+/// Turns TOTP off for `user_id` inside `txn`, whoever asks (the owner, an
+/// administrator): the secret, a pending setup, the replay step, every
+/// backup code and every open sign-in challenge go. `None` when 2FA was
+/// already off (a concurrent removal won).
+pub(crate) async fn remove_totp(
+    txn: &impl ConnectionTrait,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<RemovedTotp>, AuthError> {
+    let removed = users::Entity::update_many()
+        .col_expr(users::Column::TotpEnabled, Expr::value(false))
+        .col_expr(
+            users::Column::TotpSecret,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            users::Column::TotpPendingSecret,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            users::Column::TotpLastStep,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .filter(users::Column::Id.eq(user_id))
+        .filter(users::Column::TotpEnabled.eq(true))
+        .exec(txn)
+        .await?;
+    if removed.rows_affected != 1 {
+        return Ok(None);
+    }
+    let backup_codes = backup_code_rows::Entity::delete_many()
+        .filter(backup_code_rows::Column::UserId.eq(user_id))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    let challenges = super::credential_change::end_challenges(txn, user_id, now).await?;
+    Ok(Some(RemovedTotp {
+        backup_codes,
+        challenges,
+    }))
 }
 
 async fn replace_backup_codes(

@@ -3,7 +3,7 @@
 use app::auth::{admin::Actor, RequestMeta};
 use serde_json::json;
 
-use crate::helpers::{problem, Backend, TestApp, Tokens, PASSWORD};
+use crate::helpers::{problem, Backend, TestApp, PASSWORD};
 
 crate::backend_tests!(
     a_viewer_is_refused_and_the_refusal_is_audited,
@@ -13,25 +13,6 @@ crate::backend_tests!(
     an_admin_unlocks_an_account_and_ends_its_sessions,
     the_audit_log_filters_by_user_and_action,
 );
-
-/// Signs up `name` and makes them an administrator, as the CLI would.
-async fn admin(app: &TestApp, name: &str) -> Tokens {
-    app.signed_up(name).await;
-    let user = app
-        .state
-        .auth
-        .find_user_by_email(&format!("{name}@example.com"))
-        .await
-        .unwrap();
-    let meta = RequestMeta::new([127, 0, 0, 1].into(), None, None);
-    app.state
-        .auth
-        .set_roles(Actor::Operator, user.id, &["admin".to_string()], &meta)
-        .await
-        .unwrap();
-    app.signed_in(&format!("{name}@example.com"), PASSWORD)
-        .await
-}
 
 async fn user_id(app: &TestApp, token: &str) -> String {
     let me: serde_json::Value = app
@@ -62,7 +43,7 @@ async fn a_viewer_is_refused_and_the_refusal_is_audited(app: TestApp) {
 }
 
 async fn an_admin_lists_and_searches_users(app: TestApp) {
-    let root = admin(&app, "root").await;
+    let root = app.signed_in_admin("root").await;
     app.signed_up("alice_w").await;
     app.signed_up("bob").await;
 
@@ -112,7 +93,7 @@ async fn an_admin_lists_and_searches_users(app: TestApp) {
 }
 
 async fn a_demoted_admin_loses_access_at_once(app: TestApp) {
-    let root = admin(&app, "root").await;
+    let root = app.signed_in_admin("root").await;
     let deputy = app.signed_up("deputy").await;
     let deputy_id = user_id(&app, &deputy.access_token).await;
     let set_roles = |roles: serde_json::Value| {
@@ -159,7 +140,7 @@ async fn a_demoted_admin_loses_access_at_once(app: TestApp) {
 }
 
 async fn roles_must_exist_and_the_last_admin_stays(app: TestApp) {
-    let root = admin(&app, "root").await;
+    let root = app.signed_in_admin("root").await;
     let root_id = user_id(&app, &root.access_token).await;
     let put = |roles: serde_json::Value| {
         app.client
@@ -191,7 +172,7 @@ async fn roles_must_exist_and_the_last_admin_stays(app: TestApp) {
 }
 
 async fn an_admin_unlocks_an_account_and_ends_its_sessions(app: TestApp) {
-    let root = admin(&app, "root").await;
+    let root = app.signed_in_admin("root").await;
     let user = app.signed_up("locked").await;
     let id = user_id(&app, &user.access_token).await;
     for _ in 0..5 {
@@ -228,7 +209,7 @@ async fn an_admin_unlocks_an_account_and_ends_its_sessions(app: TestApp) {
 }
 
 async fn the_audit_log_filters_by_user_and_action(app: TestApp) {
-    let root = admin(&app, "root").await;
+    let root = app.signed_in_admin("root").await;
     let root_id = user_id(&app, &root.access_token).await;
     let user = app.signed_up("eve").await;
     let eve_id = user_id(&app, &user.access_token).await;
@@ -398,7 +379,7 @@ async fn permissions_can_be_extended_at_run_time() {
 #[tokio::test]
 async fn an_absurd_offset_is_an_empty_page_not_a_crash() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let root = admin(&app, "root").await;
+    let root = app.signed_in_admin("root").await;
     let response = app
         .get_authed(
             "/api/admin/users?offset=9223372036854775808",

@@ -3,11 +3,10 @@
 //! `users:write` cannot grant more than the granter holds; two
 //! administrators demoting each other at once leave one administrator.
 
-use app::auth::{admin::Actor, RequestMeta};
 use serde_json::json;
 
 use crate::{
-    helpers::{problem, TestApp, Tokens, PASSWORD},
+    helpers::{problem, TestApp, PASSWORD},
     two_factor::{code, enrolled},
 };
 
@@ -19,10 +18,6 @@ crate::backend_tests!(
     admins_demoting_each_other_at_once_leave_one_admin,
 );
 
-fn meta() -> RequestMeta {
-    RequestMeta::new([127, 0, 0, 1].into(), None, None)
-}
-
 async fn id_of(app: &TestApp, name: &str) -> uuid::Uuid {
     app.state
         .auth
@@ -30,24 +25,6 @@ async fn id_of(app: &TestApp, name: &str) -> uuid::Uuid {
         .await
         .unwrap()
         .id
-}
-
-/// Gives `name` exactly `roles`, as the operator's command line would.
-async fn set_roles(app: &TestApp, name: &str, roles: &[&str]) {
-    let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
-    app.state
-        .auth
-        .set_roles(Actor::Operator, id_of(app, name).await, &roles, &meta())
-        .await
-        .unwrap();
-}
-
-/// Signs up `name` as an administrator and signs them in.
-async fn admin(app: &TestApp, name: &str) -> Tokens {
-    app.signed_up(name).await;
-    set_roles(app, name, &["admin"]).await;
-    app.signed_in(&format!("{name}@example.com"), PASSWORD)
-        .await
 }
 
 /// (2FA on, a secret stored, number of backup codes) of an account, read
@@ -101,7 +78,7 @@ async fn remove_2fa(
 
 async fn an_admin_removes_a_users_2fa_with_their_own_password(app: TestApp) {
     let app = &app;
-    let root = admin(app, "root").await;
+    let root = app.signed_in_admin("root").await;
     let user = enrolled(app, "lena").await;
     let lena = id_of(app, "lena").await;
     // A sign-in waiting at its challenge when the admin acts.
@@ -143,7 +120,7 @@ async fn an_admin_removes_a_users_2fa_with_their_own_password(app: TestApp) {
 
 async fn removing_2fa_needs_the_admins_password_and_the_permission(app: TestApp) {
     let app = &app;
-    let root = admin(app, "root").await;
+    let root = app.signed_in_admin("root").await;
     let user = enrolled(app, "mara").await;
     let mara = id_of(app, "mara").await;
 
@@ -199,7 +176,7 @@ async fn removing_2fa_needs_the_admins_password_and_the_permission(app: TestApp)
 
 async fn the_users_page_removes_2fa_with_a_plain_form(app: TestApp) {
     let app = &app;
-    admin(app, "root").await;
+    app.signed_in_admin("root").await;
     enrolled(app, "nia").await;
     let nia = id_of(app, "nia").await;
     let client = crate::pages_auth::browser();
@@ -275,7 +252,7 @@ async fn put_roles(
 
 async fn users_write_cannot_grant_more_than_the_granter_holds(app: TestApp) {
     let app = &app;
-    admin(app, "root").await;
+    app.signed_in_admin("root").await;
     // A user manager: `users:write` (and `users:read`) without `*`.
     app.state
         .auth
@@ -283,7 +260,7 @@ async fn users_write_cannot_grant_more_than_the_granter_holds(app: TestApp) {
         .await
         .unwrap();
     app.signed_up("manny").await;
-    set_roles(app, "manny", &["editor"]).await;
+    app.set_roles_of("manny", &["editor"]).await;
     let manny = app.signed_in("manny@example.com", PASSWORD).await;
     app.signed_up("tom").await;
     let tom = id_of(app, "tom").await;
@@ -316,8 +293,8 @@ async fn users_write_cannot_grant_more_than_the_granter_holds(app: TestApp) {
 
 async fn admins_demoting_each_other_at_once_leave_one_admin(app: TestApp) {
     let app = &app;
-    let ada = admin(app, "ada").await;
-    let bea = admin(app, "bea").await;
+    let ada = app.signed_in_admin("ada").await;
+    let bea = app.signed_in_admin("bea").await;
     let (ada_id, bea_id) = (id_of(app, "ada").await, id_of(app, "bea").await);
     // Six rounds of eight: each administrator stays inside the admin
     // door's default budget (30 a minute per account).
@@ -346,7 +323,7 @@ async fn admins_demoting_each_other_at_once_leave_one_admin(app: TestApp) {
             1,
             "round {round}: exactly one administrator remains"
         );
-        set_roles(app, "ada", &["admin"]).await;
-        set_roles(app, "bea", &["admin"]).await;
+        app.set_roles_of("ada", &["admin"]).await;
+        app.set_roles_of("bea", &["admin"]).await;
     }
 }

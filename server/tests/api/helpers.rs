@@ -146,6 +146,29 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// Gives `name` exactly `roles`, as the operator's command line would.
+    pub async fn set_roles_of(&self, name: &str, roles: &[&str]) {
+        let auth = &self.state.auth;
+        let user = auth
+            .find_user_by_email(&format!("{name}@example.com"))
+            .await
+            .unwrap();
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        let meta = app::auth::RequestMeta::new([127, 0, 0, 1].into(), None, None);
+        auth.set_roles(app::auth::admin::Actor::Operator, user.id, &roles, &meta)
+            .await
+            .unwrap();
+    }
+
+    /// Signs up `name`, makes them an administrator as the command line
+    /// would, and signs them in.
+    pub async fn signed_in_admin(&self, name: &str) -> Tokens {
+        self.signed_up(name).await;
+        self.set_roles_of(name, &["admin"]).await;
+        self.signed_in(&format!("{name}@example.com"), PASSWORD)
+            .await
+    }
+
     pub async fn refresh(&self, refresh_token: &str) -> reqwest::Response {
         let body = serde_json::json!({ "refresh_token": refresh_token });
         self.post_json("/api/auth/refresh", &body, None).await

@@ -2,9 +2,7 @@
 //! `/api/admin/*` per client IP and per account (whatever address the
 //! account comes from), with the same 429 answer as the public doors.
 
-use app::auth::{admin::Actor, RequestMeta};
-
-use crate::helpers::{problem, Backend, TestApp, Tokens, PASSWORD};
+use crate::helpers::{problem, Backend, TestApp, PASSWORD};
 
 /// Runs `scenario(app)` on SQLite and PostgreSQL, with these variables and
 /// a trusted proxy at 127.0.0.1 (so tests can choose the client address).
@@ -139,25 +137,6 @@ async fn a_signed_in_page_function_is_limited_per_account_across_addresses(app: 
     assert_eq!(response.status(), 200);
 }
 
-/// Signs up `name` and makes them an administrator, as the CLI would.
-async fn admin(app: &TestApp, name: &str) -> Tokens {
-    app.signed_up(name).await;
-    let user = app
-        .state
-        .auth
-        .find_user_by_email(&format!("{name}@example.com"))
-        .await
-        .unwrap();
-    let meta = RequestMeta::new([127, 0, 0, 1].into(), None, None);
-    app.state
-        .auth
-        .set_roles(Actor::Operator, user.id, &["admin".to_string()], &meta)
-        .await
-        .unwrap();
-    app.signed_in(&format!("{name}@example.com"), PASSWORD)
-        .await
-}
-
 async fn admin_get(app: &TestApp, path: &str, token: &str, from: &str) -> reqwest::Response {
     app.client
         .get(app.url(path))
@@ -169,8 +148,8 @@ async fn admin_get(app: &TestApp, path: &str, token: &str, from: &str) -> reqwes
 }
 
 async fn the_admin_api_is_limited_per_account_across_addresses(app: TestApp) {
-    let root = admin(&app, "root").await;
-    let deputy = admin(&app, "deputy").await;
+    let root = app.signed_in_admin("root").await;
+    let deputy = app.signed_in_admin("deputy").await;
     // A burst of admin calls from many addresses: exactly the budget (4)
     // is answered, the rest refused.
     let burst = futures::future::join_all((1..=30).map(|n| {
@@ -215,7 +194,7 @@ async fn the_admin_api_is_limited_per_account_across_addresses(app: TestApp) {
 }
 
 async fn admin_pages_and_the_admin_api_share_one_budget_per_account(app: TestApp) {
-    let api = admin(&app, "root").await;
+    let api = app.signed_in_admin("root").await;
     let browser = page_client();
     let response = call(
         &app,
