@@ -300,6 +300,7 @@ PUBLIC_URL=https://auth.example.com
 LEPTOS_SITE_ROOT='$repo/target/site'
 RATE_LIMIT_PER_MINUTE=$([ -n "$only" ] && echo "$flood_rate_limit" || echo "$rate_limit")
 RATE_LIMIT_SIGNED_IN_PER_MINUTE=$rate_limit
+RATE_LIMIT_SIGNED_IN_IP_PER_MINUTE=$rate_limit
 TRUSTED_PROXIES=127.0.0.1/32
 ACCESS_TOKEN_EXPIRE_MINUTES=60
 RUST_LOG=warn

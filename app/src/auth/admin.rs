@@ -60,7 +60,7 @@ impl AuthService {
             return Ok(());
         };
         self.limits()
-            .admit_account(super::limits::Door::Admin, principal.user_id)
+            .admit_door(super::limits::Door::Admin, principal.user_id)
             .await?;
         if self.has_permission(principal.user_id, permission).await? {
             return Ok(());

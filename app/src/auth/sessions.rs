@@ -152,11 +152,14 @@ impl AuthService {
         self.admit_signed_in(principal).await
     }
 
-    /// Every authenticated request spends its account's signed-in budget
+    /// Every authenticated request spends its session's signed-in budget
     /// (`Door::SignedIn`), whichever transport and address it comes from.
+    /// Per session, not per account: someone holding a stolen session can
+    /// exhaust only that session's budget, never the owner's, so "sign out
+    /// everywhere" and a password change always get through.
     async fn admit_signed_in(&self, principal: Principal) -> Result<Principal, AuthError> {
         self.limits()
-            .admit_account(super::limits::Door::SignedIn, principal.user_id)
+            .admit_door(super::limits::Door::SignedIn, principal.session_id)
             .await?;
         Ok(principal)
     }

@@ -1,6 +1,7 @@
 //! Every door has a limit: the signed-in page server functions and
-//! `/api/admin/*` per client IP and per account (whatever address the
-//! account comes from), with the same 429 answer as the public doors.
+//! `/api/admin/*` per client IP, per session (signed in) and per account
+//! (admin), whatever address they come from, with the same 429 answer as
+//! the public doors.
 
 use crate::helpers::{problem, Backend, TestApp, PASSWORD};
 
@@ -25,7 +26,11 @@ macro_rules! on_both_databases {
 }
 
 on_both_databases!(
-    a_signed_in_page_function_is_limited_per_account_across_addresses,
+    a_signed_in_page_function_is_limited_per_session_across_addresses,
+    &[("RATE_LIMIT_SIGNED_IN_PER_MINUTE", "6")]
+);
+on_both_databases!(
+    a_stolen_session_cannot_use_up_the_owners_budget,
     &[("RATE_LIMIT_SIGNED_IN_PER_MINUTE", "6")]
 );
 on_both_databases!(
@@ -110,7 +115,7 @@ async fn assert_429_with_retry_after(response: reqwest::Response) {
     assert_eq!(body["code"], "rate_limited", "{body}");
 }
 
-async fn a_signed_in_page_function_is_limited_per_account_across_addresses(app: TestApp) {
+async fn a_signed_in_page_function_is_limited_per_session_across_addresses(app: TestApp) {
     let ann = signed_in_browser(&app, "ann").await;
     let bob = signed_in_browser(&app, "bob").await;
     // Six calls, each from another address: all answered.
@@ -125,7 +130,7 @@ async fn a_signed_in_page_function_is_limited_per_account_across_addresses(app: 
         .await;
         assert_eq!(response.status(), 200, "call {n}");
     }
-    // The seventh, from yet another address, is over the account's budget.
+    // The seventh, from yet another address, is over the session's budget.
     let response = call(&app, &ann, "/_fn/my_sessions", &[], "203.0.113.50").await;
     assert_eq!(response.status(), 429);
     assert_429_with_retry_after(response).await;
@@ -135,6 +140,29 @@ async fn a_signed_in_page_function_is_limited_per_account_across_addresses(app: 
     // Another account (from the same addresses) is unaffected.
     let response = call(&app, &bob, "/_fn/my_sessions", &[], "198.51.100.1").await;
     assert_eq!(response.status(), 200);
+}
+
+/// Someone holding a stolen session spends its budget to the last request:
+/// the owner's own session still has its budget, and signs everyone out.
+async fn a_stolen_session_cannot_use_up_the_owners_budget(app: TestApp) {
+    let owner = app.signed_up("olga").await;
+    let stolen = app.signed_in("olga@example.com", PASSWORD).await;
+    let mut refused = 0;
+    for _ in 0..10 {
+        let response = app.get_authed("/api/auth/me", &stolen.access_token).await;
+        refused += usize::from(response.status() == 429);
+    }
+    assert_eq!(refused, 4, "the stolen session is held to its budget");
+    let response = app
+        .post_json(
+            "/api/auth/logout-all",
+            &serde_json::json!({}),
+            Some(&owner.access_token),
+        )
+        .await;
+    assert_eq!(response.status(), 200, "the owner is not held to it");
+    let response = app.get_authed("/api/auth/me", &stolen.access_token).await;
+    assert_eq!(response.status(), 401, "and the stolen session is over");
 }
 
 async fn admin_get(app: &TestApp, path: &str, token: &str, from: &str) -> reqwest::Response {

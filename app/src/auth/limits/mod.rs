@@ -48,11 +48,12 @@ impl Limits {
         self.spend(door.ip_budget(), &key).await
     }
 
-    /// An operation of account `user_id` through `door`: spends the door's
-    /// per-account budget, whatever IP it comes from.
-    pub async fn admit_account(&self, door: Door, user_id: Uuid) -> Result<(), AuthError> {
-        match door.account_budget() {
-            Some(budget) => self.spend(budget, &user_id.to_string()).await,
+    /// A signed-in operation through `door`: spends the door's budget of
+    /// `holder` (`Door::holder_budget` says whose: a session's or an
+    /// account's), whatever IP it comes from.
+    pub async fn admit_door(&self, door: Door, holder: Uuid) -> Result<(), AuthError> {
+        match door.holder_budget() {
+            Some(budget) => self.spend(budget, &holder.to_string()).await,
             None => Ok(()),
         }
     }

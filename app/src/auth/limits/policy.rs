@@ -2,11 +2,16 @@
 //! Both transports name the door a request comes through and ask
 //! `Limits` (never their own list of budgets):
 //!
-//! | Door       | per client IP (IPv6: per prefix)          | per account                                  |
-//! |------------|--------------------------------------------|----------------------------------------------|
-//! | `Public`   | `RATE_LIMIT_PER_MINUTE` (60)               | —                                            |
-//! | `SignedIn` | `RATE_LIMIT_SIGNED_IN_IP_PER_MINUTE` (600) | `RATE_LIMIT_SIGNED_IN_PER_MINUTE` (120)      |
-//! | `Admin`    | as `SignedIn` (one bucket)                 | also `RATE_LIMIT_ADMIN_PER_MINUTE` (30)      |
+//! | Door       | per client IP (IPv6: per prefix)          | per holder, once known                                |
+//! |------------|--------------------------------------------|-------------------------------------------------------|
+//! | `Public`   | `RATE_LIMIT_PER_MINUTE` (60)               | —                                                     |
+//! | `SignedIn` | `RATE_LIMIT_SIGNED_IN_IP_PER_MINUTE` (600) | per session: `RATE_LIMIT_SIGNED_IN_PER_MINUTE` (120)  |
+//! | `Admin`    | as `SignedIn` (one bucket)                 | per account: also `RATE_LIMIT_ADMIN_PER_MINUTE` (30)  |
+//!
+//! The signed-in budget is a session's, not the account's: someone holding
+//! a stolen session can use up only that session's budget, never the
+//! owner's, so the owner's "sign out everywhere" and password change still
+//! get through. Admin work is bounded per account, however many sessions.
 //!
 //! Emails (reset, verification) have budgets of their own on top
 //! (`MailLimits`): per IP, per address per IP prefix, per address overall.
@@ -37,7 +42,7 @@ pub enum Door {
 pub enum Budget {
     PublicPerIp,
     SignedInPerIp,
-    PerAccount,
+    PerSession,
     AdminPerAccount,
     MailPerIp,
     MailPerAddressAndIp,
@@ -48,7 +53,7 @@ impl Budget {
     pub const ALL: [Budget; 7] = [
         Budget::PublicPerIp,
         Budget::SignedInPerIp,
-        Budget::PerAccount,
+        Budget::PerSession,
         Budget::AdminPerAccount,
         Budget::MailPerIp,
         Budget::MailPerAddressAndIp,
@@ -59,7 +64,7 @@ impl Budget {
         match self {
             Budget::PublicPerIp => "public_ip",
             Budget::SignedInPerIp => "signed_in_ip",
-            Budget::PerAccount => "account",
+            Budget::PerSession => "session",
             Budget::AdminPerAccount => "admin_account",
             Budget::MailPerIp => "mail_ip",
             Budget::MailPerAddressAndIp => "mail_address_ip",
@@ -74,7 +79,7 @@ impl Budget {
         match self {
             Budget::PublicPerIp => per_minute(config.rate_limit_per_minute),
             Budget::SignedInPerIp => per_minute(config.rate_limit_signed_in_ip_per_minute),
-            Budget::PerAccount => per_minute(config.rate_limit_signed_in_per_minute),
+            Budget::PerSession => per_minute(config.rate_limit_signed_in_per_minute),
             Budget::AdminPerAccount => per_minute(config.rate_limit_admin_per_minute),
             Budget::MailPerIp => per_hour(MAIL_REQUESTS_PER_IP_PER_HOUR),
             Budget::MailPerAddressAndIp => per_hour(MAILS_PER_ADDRESS_PER_IP_PER_HOUR),
@@ -93,13 +98,14 @@ impl Door {
         }
     }
 
-    /// The per-account budget spent once the account is known. An admin
-    /// operation is also a signed-in one: it has already spent
-    /// `PerAccount` when its session was authenticated.
-    pub fn account_budget(self) -> Option<Budget> {
+    /// The budget spent once the holder is known: a session's for
+    /// `SignedIn`, an account's for `Admin`. An admin operation is also a
+    /// signed-in one: it has already spent `PerSession` when its session
+    /// was authenticated.
+    pub fn holder_budget(self) -> Option<Budget> {
         match self {
             Door::Public => None,
-            Door::SignedIn => Some(Budget::PerAccount),
+            Door::SignedIn => Some(Budget::PerSession),
             Door::Admin => Some(Budget::AdminPerAccount),
         }
     }

@@ -65,23 +65,23 @@ async fn an_ipv6_prefix_shares_one_budget() {
 }
 
 #[tokio::test]
-async fn accounts_are_limited_whatever_their_address() {
+async fn sessions_and_admin_accounts_are_limited_whatever_their_address() {
     let limits = Limits::from_config(&config(&[
         ("RATE_LIMIT_SIGNED_IN_PER_MINUTE", "4"),
         ("RATE_LIMIT_ADMIN_PER_MINUTE", "2"),
     ]));
     let (ann, bob) = (Uuid::new_v4(), Uuid::new_v4());
     for _ in 0..4 {
-        limits.admit_account(Door::SignedIn, ann).await.unwrap();
+        limits.admit_door(Door::SignedIn, ann).await.unwrap();
     }
-    assert!(refused(limits.admit_account(Door::SignedIn, ann).await));
-    limits.admit_account(Door::SignedIn, bob).await.unwrap();
+    assert!(refused(limits.admit_door(Door::SignedIn, ann).await));
+    limits.admit_door(Door::SignedIn, bob).await.unwrap();
     // Admin operations have a tighter budget of their own.
-    limits.admit_account(Door::Admin, bob).await.unwrap();
-    limits.admit_account(Door::Admin, bob).await.unwrap();
-    assert!(refused(limits.admit_account(Door::Admin, bob).await));
+    limits.admit_door(Door::Admin, bob).await.unwrap();
+    limits.admit_door(Door::Admin, bob).await.unwrap();
+    assert!(refused(limits.admit_door(Door::Admin, bob).await));
     // Public doors know no account.
-    limits.admit_account(Door::Public, ann).await.unwrap();
+    limits.admit_door(Door::Public, ann).await.unwrap();
 }
 
 #[tokio::test]
