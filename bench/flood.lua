@@ -18,4 +18,14 @@ wrk.body = string.format(
   '{"current_password":"%s","new_password":"%s","confirm_password":"%s"}',
   password, password, password)
 
+-- BENCH_FLOOD_DELAY_MS > 0 paces each connection (wrk's delay hook): an
+-- open flood at a fixed rate instead of a closed loop that re-sends the
+-- instant a refusal comes back.
+local pause = tonumber(os.getenv("BENCH_FLOOD_DELAY_MS") or "0")
+if pause > 0 then
+  function delay()
+    return pause
+  end
+end
+
 dofile((os.getenv("BENCH_LUA_DIR") or "bench") .. "/report.lua")

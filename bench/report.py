@@ -115,7 +115,8 @@ def flood_figures(f):
     ]
     details = [
         f"- (f) {f.text('flood_connections', '64')} connections flooded password changes for one"
-        " account from one address (each request two Argon2id verifications, answered 400"
+        f" account from one address, each waiting {f.text('flood_delay_ms', '0')} ms between requests"
+        " (0: a closed loop) (each request two Argon2id verifications, answered 400"
         " `password_reused`, or refused at once: 429 `rate_limited` past the per-IP limit,"
         f" here RATE_LIMIT_PER_MINUTE={f.text('flood_rate_limit', '3000')}, 429 `hashing_busy`"
         " past the account's 2 hashes in flight, 503 `overloaded` when the queue is full);"

@@ -10,6 +10,9 @@
 //! - a free thread takes the waiting hash whose owner (account and IP) used
 //!   the fewest hashes recently, so a flood from one account or IP runs only
 //!   when nobody else is waiting, and everyone else keeps the threads;
+//! - no owner runs on every thread at once (with two threads or more): a
+//!   hash is not preempted, so a flood that held them all would make the
+//!   next person wait for a whole hash; one thread is always left to others;
 //! - a hash whose requester went away (the HTTP request was dropped) is
 //!   removed before it starts.
 
@@ -139,6 +142,8 @@ struct State {
     admitted: usize,
     per_account: HashMap<Uuid, usize>,
     per_ip: HashMap<IpAddr, usize>,
+    /// Hashes running now, per owner key.
+    running: HashMap<UsageKey, usize>,
     usage: HashMap<UsageKey, Usage>,
     next_order: u64,
 }
@@ -146,6 +151,9 @@ struct State {
 /// The shared state; rayon's threads run what `take_next` hands them.
 pub(super) struct HashQueue {
     limits: QueueLimits,
+    /// Hashes one owner (account or IP) may have running at once: all
+    /// threads but one.
+    running_per_owner: usize,
     state: Mutex<State>,
 }
 
@@ -195,9 +203,10 @@ impl Drop for Admission {
 }
 
 impl HashQueue {
-    pub(super) fn new(limits: QueueLimits) -> Self {
+    pub(super) fn new(limits: QueueLimits, threads: usize) -> Self {
         Self {
             limits,
+            running_per_owner: threads.saturating_sub(1).max(1),
             state: Mutex::default(),
         }
     }
@@ -239,13 +248,21 @@ impl HashQueue {
 
     /// Runs the fairest waiting job, if any. Called once per admitted job,
     /// so every job that is not abandoned runs.
+    /// A thread keeps taking work until nothing waiting may run: a job held
+    /// back because its owner already runs elsewhere is taken by the thread
+    /// that finishes that owner's hash.
     pub(super) fn run_next(&self) {
-        let Some(waiting) = self.take_next() else {
-            return;
-        };
-        let deliver = (waiting.job)();
-        self.lock().release(waiting.owner);
-        deliver();
+        while let Some(waiting) = self.take_next() {
+            let deliver = (waiting.job)();
+            {
+                let mut state = self.lock();
+                state.release(waiting.owner);
+                for key in keys(waiting.owner) {
+                    decrement(&mut state.running, key);
+                }
+            }
+            deliver();
+        }
     }
 
     /// Hashes admitted and not finished (waiting or running).
@@ -264,10 +281,15 @@ impl HashQueue {
         for gone in abandoned {
             state.release(gone.owner);
         }
+        let may_run = |owner: HashOwner| {
+            keys(owner)
+                .all(|key| state.running.get(&key).copied().unwrap_or(0) < self.running_per_owner)
+        };
         let index = state
             .waiting
             .iter()
             .enumerate()
+            .filter(|(_, w)| may_run(w.owner))
             .min_by(|(_, a), (_, b)| {
                 let (ua, ub) = (
                     state.recent_use(a.owner, now),
@@ -278,6 +300,9 @@ impl HashQueue {
             .map(|(index, _)| index)?;
         let next = state.waiting.swap_remove(index);
         state.count_use(next.owner, now);
+        for key in keys(next.owner) {
+            *state.running.entry(key).or_default() += 1;
+        }
         Some(next)
     }
 

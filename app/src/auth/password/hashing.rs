@@ -68,7 +68,7 @@ impl PasswordHasher {
             .expect("the password hashing threads start");
         Self {
             pool: Arc::new(pool),
-            queue: Arc::new(HashQueue::new(limits)),
+            queue: Arc::new(HashQueue::new(limits, concurrency.max(1))),
             dummy_hash: dummy.into(),
         }
     }
@@ -460,6 +460,48 @@ mod tests {
         owner: HashOwner,
     ) -> Result<impl Future<Output = Result<(), AuthError>>, AuthError> {
         hasher.run_blocking(owner, || ())
+    }
+
+    /// With two threads, an owner whose hash is running waits for it before
+    /// starting another: the second thread stays free for someone else.
+    #[tokio::test]
+    async fn one_owner_never_holds_every_thread() {
+        let limits = QueueLimits {
+            capacity: 10,
+            per_account: 10,
+            per_ip: 10,
+            ipv6_prefix: 64,
+        };
+        let hasher = PasswordHasher::with_limits(2, limits);
+        let flood = owner(1, "203.0.113.66");
+        let (release, running) = hold_a_thread(&hasher, flood).await;
+        let (second_started, mut second_running) = tokio::sync::oneshot::channel();
+        let second = tokio::spawn(
+            hasher
+                .run_blocking(flood, move || {
+                    let _ = second_started.send(());
+                })
+                .unwrap(),
+        );
+        // Someone else runs at once on the free thread…
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            hasher
+                .run_blocking(owner(2, "198.51.100.2"), || ())
+                .unwrap(),
+        )
+        .await
+        .expect("another owner is not kept waiting")
+        .unwrap();
+        // …while the flood's second hash waits for its first.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(
+            second_running.try_recv().is_err(),
+            "the flood took both threads"
+        );
+        release.send(()).unwrap();
+        running.await.unwrap().unwrap();
+        second.await.unwrap().unwrap();
     }
 
     #[tokio::test]
