@@ -132,8 +132,12 @@ async fn a_burst_of_wrong_passwords_with_the_right_one_last_signs_in_nobody(app:
 /// whose hash ends after the lock is refused); nobody else signs in; each
 /// lock window evaluates at most the limit (a success starts a fresh count,
 /// as it does one request at a time, so with a success at most
-/// `2 × LIMIT − 1` failures); the failures after it still lock the account
-/// exactly once, and the right password is refused until the lock ends.
+/// `2 × LIMIT − 1` failures); the account locks at most once, and exactly
+/// once when nobody signed in; while it is locked the right password is
+/// refused. (When the right password was itself the attempt that reached
+/// the limit, it lifts its own lock on success, and the guesses refused
+/// meanwhile were never evaluated: then no lock remains, as one request at
+/// a time would have it.)
 async fn the_right_password_in_the_middle_of_a_burst_never_outlives_the_lock(app: TestApp) {
     let email = registered(&app, "middle").await;
     let passwords = std::iter::repeat_n(WRONG, 15)
@@ -156,10 +160,16 @@ async fn the_right_password_in_the_middle_of_a_burst_never_outlives_the_lock(app
     } else {
         assert!(failures < 2 * LIMIT, "{failures} {statuses:?}");
     }
-    // 30 wrong guesses fill the window after any success: one lock.
-    assert_eq!(count_action(&app, "account_locked").await, 1);
-    problem(app.login(&email, PASSWORD).await, 429, "account_locked").await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, signed_in);
+    let locks = count_action(&app, "account_locked").await;
+    if signed_in == 0 {
+        assert_eq!(locks, 1, "{statuses:?}");
+    } else {
+        assert!(locks <= 1, "{statuses:?}");
+    }
+    if locks == 1 {
+        problem(app.login(&email, PASSWORD).await, 429, "account_locked").await;
+        assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, signed_in);
+    }
 }
 
 /// The page transport shares the rule: a burst on `/_fn/sign_in` with the
