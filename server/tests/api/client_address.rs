@@ -2,17 +2,10 @@
 //! trusted proxy, nothing from anyone else, `Forwarded` ignored, and IPv6
 //! clients budgeted per /64.
 
-use crate::helpers::{problem, Backend, TestApp};
-
-async fn app_with(vars: &[(&str, &str)]) -> TestApp {
-    let vars: Vec<(String, String)> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    TestApp::spawn_with(Backend::Sqlite, move |config| config.extend(vars))
-        .await
-        .unwrap()
-}
+use crate::{
+    helpers::{problem, TestApp},
+    rate_limits::app_with,
+};
 
 /// `GET /api/auth/me` (a `Door::Public` route) with these header lines.
 async fn me_with(app: &TestApp, headers: &[(&str, &str)]) -> reqwest::Response {

@@ -2,7 +2,8 @@
 
 use crate::helpers::{problem, Backend, TestApp};
 
-async fn app_with(vars: &[(&str, &str)]) -> TestApp {
+/// A SQLite app with these configuration variables changed.
+pub(crate) async fn app_with(vars: &[(&str, &str)]) -> TestApp {
     let vars: Vec<(String, String)> = vars
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
