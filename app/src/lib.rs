@@ -18,8 +18,6 @@ pub use root::{shell, App};
 #[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]
-pub mod browser_session;
-#[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
 pub mod db;
@@ -27,5 +25,7 @@ pub mod db;
 pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod mail;
+#[cfg(feature = "ssr")]
+pub mod page_context;
 #[cfg(feature = "ssr")]
 pub mod security;

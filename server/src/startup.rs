@@ -125,7 +125,7 @@ async fn housekeeping(state: AppState) {
         if let Err(error) = state.auth.housekeeping().await {
             tracing::warn!(%error, "housekeeping failed; will retry");
         }
-        if let Err(error) = http::browser_sessions::delete_expired(&state.db).await {
+        if let Err(error) = http::cookie_session_store::delete_expired(&state.db).await {
             tracing::warn!(%error, "removing expired browser sessions failed; will retry");
         }
     }

@@ -9,7 +9,7 @@ use sea_orm::{
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{error::AuthError, request_meta::RequestMeta};
+use crate::auth::{error::AuthError, request::meta::RequestMeta};
 use crate::entities::audit_log;
 
 /// The stable names of audit actions (also what clients filter on).

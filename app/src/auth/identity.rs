@@ -9,7 +9,7 @@
 use unicode_normalization::UnicodeNormalization;
 use validator::ValidateEmail;
 
-use super::error::FieldError;
+use crate::auth::error::FieldError;
 
 const MAX_EMAIL_CHARS: usize = 254;
 

@@ -2,39 +2,36 @@
 //! and the pages' server functions are thin adapters that read the request,
 //! call an `AuthService` method and map `AuthError`.
 //!
-//! One file per concept: identity values, passwords (policy and hashing),
-//! tokens, sessions, lockout, accounts, login, permissions, audit, rate
-//! limiting.
+//! Grouped by concept (docs/ARCHITECTURE.md draws the map):
+//! - `accounts`: registration, the profile, password change and what a
+//!   change of credentials ends;
+//! - `sign_in`: password sign-in, the 2FA challenge, lockout,
+//!   re-authentication;
+//! - `second_factor`: enrolled factors and their checks (TOTP, backup codes);
+//! - `device_sessions`: sessions per device, their tokens, refresh and
+//!   revocation;
+//! - `recovery`: links sent by email (password reset, email verification);
+//! - `admin`: administration, role grants, removing a user's 2FA;
+//! - `password`, `identity`: the values and their policies;
+//! - `limits`, `permissions`, `audit`, `outbox`, `request`, `crypto`,
+//!   `clock`: what the rules above are built on.
 
-pub mod account_tokens;
 pub mod accounts;
 pub mod admin;
-pub mod admin_two_factor;
 pub mod audit;
-pub mod backup_codes;
-pub mod challenge;
-pub mod client_ip;
 pub mod clock;
-pub(crate) mod credential_change;
+pub mod crypto;
+pub mod device_sessions;
 pub mod error;
 pub mod identity;
-pub mod keys;
 pub mod limits;
-pub mod lockout;
-pub mod login;
 pub mod outbox;
 pub mod password;
 pub mod permissions;
-pub mod reauthentication;
 pub mod recovery;
-pub mod request_meta;
-pub(crate) mod role_grants;
-pub mod secret_box;
-pub mod sessions;
-pub mod tokens;
-pub mod totp;
-pub mod two_factor;
-pub mod verification;
+pub mod request;
+pub mod second_factor;
+pub mod sign_in;
 
 use std::{sync::Arc, time::Duration};
 
@@ -42,13 +39,13 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
+pub use device_sessions::Principal;
 pub use error::{AuthError, FieldError};
-pub use request_meta::RequestMeta;
-pub use sessions::Principal;
+pub use request::meta::RequestMeta;
 
 use crate::{config::Config, mail::Mailer};
 use clock::Clock;
-use keys::Keys;
+use crypto::keys::Keys;
 use limits::Limits;
 use password::hashing::{PasswordHasher, QueueLimits};
 

@@ -24,7 +24,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{error::AuthError, request_meta::RequestMeta, sessions::rfc3339, AuthService};
+use crate::auth::{
+    device_sessions::rfc3339, error::AuthError, request::meta::RequestMeta, AuthService,
+};
 use crate::{
     entities::email_outbox as outbox,
     mail::{Delivery, Email},

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{error::AuthError, AuthService};
+use crate::auth::{error::AuthError, AuthService};
 use crate::entities::{role_permissions, user_roles};
 
 pub const ROLE_ADMIN: &str = "admin";

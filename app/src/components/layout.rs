@@ -16,7 +16,7 @@ pub struct SignedInVisitor {
 
 #[server(prefix = "/_fn", endpoint = "visitor")]
 pub async fn visitor() -> Result<Option<SignedInVisitor>, PageError> {
-    use crate::{auth::permissions::USERS_READ, browser_session as browser};
+    use crate::{auth::permissions::USERS_READ, page_context as browser};
 
     browser::respond(
         async move {

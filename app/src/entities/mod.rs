@@ -4,11 +4,11 @@
 pub mod account_tokens;
 pub mod audit_log;
 pub mod backup_codes;
+pub mod cookie_sessions;
+pub mod device_sessions;
 pub mod email_outbox;
 pub mod password_history;
 pub mod role_permissions;
-pub mod sessions;
-pub mod tower_sessions;
 pub mod two_factor_challenges;
 pub mod user_roles;
 pub mod users;

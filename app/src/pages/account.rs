@@ -18,7 +18,7 @@ pub struct AccountSummary {
 
 #[server(prefix = "/_fn", endpoint = "account_overview")]
 pub async fn account_overview() -> Result<AccountSummary, PageError> {
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {
@@ -48,7 +48,7 @@ pub async fn account_overview() -> Result<AccountSummary, PageError> {
 /// to sign in and come back to `here`.
 #[server(prefix = "/_fn", endpoint = "ensure_signed_in")]
 pub async fn ensure_signed_in(here: String) -> Result<(), PageError> {
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {
@@ -63,7 +63,7 @@ pub async fn ensure_signed_in(here: String) -> Result<(), PageError> {
 
 #[server(prefix = "/_fn", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), PageError> {
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {
@@ -82,7 +82,7 @@ pub async fn sign_out() -> Result<(), PageError> {
 
 #[server(prefix = "/_fn", endpoint = "resend_verification")]
 pub async fn resend_verification_email() -> Result<(), PageError> {
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {

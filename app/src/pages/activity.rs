@@ -9,7 +9,7 @@ use crate::{page_error::PageError, types::ActivityPage as Events};
 
 #[server(prefix = "/_fn", endpoint = "my_activity")]
 pub async fn my_activity(before: Option<i64>) -> Result<Events, PageError> {
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {

@@ -14,7 +14,7 @@ use crate::{
 
 #[server(prefix = "/_fn", endpoint = "admin_users")]
 pub async fn admin_users(q: Option<String>) -> Result<AdminUserPage, PageError> {
-    use crate::{auth::admin::Actor, browser_session as browser};
+    use crate::{auth::admin::Actor, page_context as browser};
 
     browser::respond(
         async move {
@@ -37,7 +37,7 @@ pub async fn admin_set_roles(
     editor: Option<String>,
     viewer: Option<String>,
 ) -> Result<(), PageError> {
-    use crate::{auth::admin::Actor, browser_session as browser};
+    use crate::{auth::admin::Actor, page_context as browser};
 
     browser::respond(
         async move {
@@ -60,7 +60,7 @@ pub async fn admin_set_roles(
 
 #[server(prefix = "/_fn", endpoint = "admin_unlock")]
 pub async fn admin_unlock(user_id: String) -> Result<(), PageError> {
-    use crate::{auth::admin::Actor, browser_session as browser};
+    use crate::{auth::admin::Actor, page_context as browser};
 
     browser::respond(
         async move {
@@ -77,7 +77,7 @@ pub async fn admin_unlock(user_id: String) -> Result<(), PageError> {
 
 #[server(prefix = "/_fn", endpoint = "admin_revoke_sessions")]
 pub async fn admin_revoke_sessions(user_id: String) -> Result<u64, PageError> {
-    use crate::{auth::admin::Actor, browser_session as browser};
+    use crate::{auth::admin::Actor, page_context as browser};
 
     browser::respond(
         async move {
@@ -96,7 +96,7 @@ pub async fn admin_revoke_sessions(user_id: String) -> Result<u64, PageError> {
 /// Removes an account's 2FA; `password` is the administrator's own.
 #[server(prefix = "/_fn", endpoint = "admin_remove_two_factor")]
 pub async fn admin_remove_two_factor(user_id: String, password: String) -> Result<(), PageError> {
-    use crate::{auth::admin::Actor, browser_session as browser};
+    use crate::{auth::admin::Actor, page_context as browser};
 
     browser::respond(
         async move {

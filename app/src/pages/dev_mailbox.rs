@@ -10,7 +10,7 @@ use crate::{components::refusal::Refusal, page_error::PageError, types::MailboxM
 
 #[server(prefix = "/_fn", endpoint = "dev_mailbox")]
 pub async fn dev_mailbox_messages() -> Result<Vec<MailboxMessage>, PageError> {
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {

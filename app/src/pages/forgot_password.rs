@@ -12,7 +12,7 @@ use crate::{
 
 #[server(prefix = "/_fn", endpoint = "forgot_password")]
 pub async fn request_password_reset(email: String) -> Result<(), PageError> {
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {

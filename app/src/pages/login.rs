@@ -19,10 +19,10 @@ pub async fn sign_in_with_password(
     next: Option<String>,
 ) -> Result<(), PageError> {
     use crate::auth::{
-        login::{LoginInput, SignIn},
-        sessions::SessionKind,
+        device_sessions::SessionKind,
+        sign_in::password::{LoginInput, SignIn},
     };
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {

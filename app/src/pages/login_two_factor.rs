@@ -18,8 +18,8 @@ pub async fn sign_in_second_factor(
     method: Option<String>,
     next: Option<String>,
 ) -> Result<(), PageError> {
-    use crate::auth::{sessions::SessionKind, two_factor::Factor};
-    use crate::browser_session as browser;
+    use crate::auth::{device_sessions::SessionKind, second_factor::Factor};
+    use crate::page_context as browser;
 
     browser::respond(
         async move {

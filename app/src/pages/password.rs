@@ -18,7 +18,7 @@ pub async fn change_my_password(
     confirm_password: String,
 ) -> Result<(), PageError> {
     use crate::auth::accounts::ChangePasswordInput;
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {

@@ -17,7 +17,7 @@ pub async fn register_account(
     password: String,
 ) -> Result<(), PageError> {
     use crate::auth::accounts::RegisterInput;
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {

@@ -17,7 +17,7 @@ pub async fn reset_forgotten_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), PageError> {
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {

@@ -11,7 +11,7 @@ use crate::{
 
 #[server(prefix = "/_fn", endpoint = "my_sessions")]
 pub async fn my_sessions() -> Result<Vec<SessionInfo>, PageError> {
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {
@@ -25,7 +25,7 @@ pub async fn my_sessions() -> Result<Vec<SessionInfo>, PageError> {
 
 #[server(prefix = "/_fn", endpoint = "revoke_device")]
 pub async fn revoke_device(id: String) -> Result<(), PageError> {
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {
@@ -42,7 +42,7 @@ pub async fn revoke_device(id: String) -> Result<(), PageError> {
 
 #[server(prefix = "/_fn", endpoint = "sign_out_other_devices")]
 pub async fn sign_out_other_devices() -> Result<u64, PageError> {
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {

@@ -5,7 +5,7 @@
 //! Every step is a plain form post that works without JavaScript: the page is
 //! rendered from the service's state each time (the pending setup included),
 //! and new backup codes wait, sealed, in the cookie session until the next
-//! render shows them (`browser_session::shown_once`).
+//! render shows them (`page_context::shown_once`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -29,14 +29,14 @@ pub struct TwoFactorState {
     /// Backup codes made just now: this is the one time they are shown.
     pub new_backup_codes: Option<Vec<String>>,
     /// Turning 2FA on needs the current password: this session signed in
-    /// too long ago (`auth::reauthentication`).
+    /// too long ago (`auth::sign_in::reauthentication`).
     #[serde(default)]
     pub needs_password: bool,
 }
 
 #[server(prefix = "/_fn", endpoint = "two_factor_settings")]
 pub async fn two_factor_settings() -> Result<TwoFactorState, PageError> {
-    use crate::browser_session::{self as browser, shown_once};
+    use crate::page_context::{self as browser, shown_once};
 
     browser::respond(
         async move {
@@ -61,7 +61,7 @@ pub async fn two_factor_settings() -> Result<TwoFactorState, PageError> {
 
 #[server(prefix = "/_fn", endpoint = "start_two_factor_setup")]
 pub async fn start_two_factor_setup() -> Result<(), PageError> {
-    use crate::browser_session::{self as browser, shown_once};
+    use crate::page_context::{self as browser, shown_once};
 
     browser::respond(
         async move {
@@ -87,7 +87,7 @@ pub async fn confirm_two_factor_setup(
     code: String,
     password: Option<String>,
 ) -> Result<(), PageError> {
-    use crate::browser_session::{self as browser, shown_once};
+    use crate::page_context::{self as browser, shown_once};
 
     browser::respond(
         async move {
@@ -105,7 +105,7 @@ pub async fn confirm_two_factor_setup(
 
 #[server(prefix = "/_fn", endpoint = "regenerate_backup_codes")]
 pub async fn regenerate_my_backup_codes(code: String) -> Result<(), PageError> {
-    use crate::browser_session::{self as browser, shown_once};
+    use crate::page_context::{self as browser, shown_once};
 
     browser::respond(
         async move {
@@ -123,7 +123,7 @@ pub async fn regenerate_my_backup_codes(code: String) -> Result<(), PageError> {
 
 #[server(prefix = "/_fn", endpoint = "disable_two_factor")]
 pub async fn disable_my_two_factor(password: String, code: String) -> Result<(), PageError> {
-    use crate::browser_session::{self as browser, shown_once};
+    use crate::page_context::{self as browser, shown_once};
 
     browser::respond(
         async move {

@@ -10,7 +10,7 @@ use crate::{components::forms::FormError, page_error::PageError};
 
 #[server(prefix = "/_fn", endpoint = "verify_email")]
 pub async fn confirm_email_address(token: String) -> Result<(), PageError> {
-    use crate::browser_session as browser;
+    use crate::page_context as browser;
 
     browser::respond(
         async move {

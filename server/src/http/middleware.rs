@@ -15,7 +15,7 @@ use tower_http::{
 };
 use tracing::Level;
 
-pub use app::auth::request_meta::REQUEST_ID_HEADER;
+pub use app::auth::request::meta::REQUEST_ID_HEADER;
 
 pub fn wrap(router: Router) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);

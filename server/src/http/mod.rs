@@ -1,8 +1,8 @@
 //! The HTTP edge: routes, middleware and the problem+json error format.
 
 pub mod api;
-pub mod browser_sessions;
 pub mod cache_control;
+pub mod cookie_session_store;
 pub mod middleware;
 pub mod ops;
 pub mod problem;
@@ -45,7 +45,7 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_nonce();
                 provide_context(context_state.auth.clone());
-                provide_context(app::browser_session::PrincipalOnce::default());
+                provide_context(app::page_context::PrincipalOnce::default());
             },
             move || shell(leptos_options.clone()),
         )
@@ -56,11 +56,11 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_nonce();
                 provide_context(fallback_state.auth.clone());
-                provide_context(app::browser_session::PrincipalOnce::default());
+                provide_context(app::page_context::PrincipalOnce::default());
             },
             shell,
         ))
-        .layer(browser_sessions::layer(state.db.clone(), production))
+        .layer(cookie_session_store::layer(state.db.clone(), production))
         .layer(axum::middleware::from_fn(same_origin::check))
         .layer(axum::middleware::from_fn(move |request, next| {
             security_headers::add(production, request, next)

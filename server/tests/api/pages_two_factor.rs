@@ -128,7 +128,7 @@ async fn two_factor_settings_work_as_plain_forms_and_show_codes_once(app: TestAp
     )
     .await;
     assert_back_on_page(&app, &confirmed);
-    let stored: Vec<Vec<u8>> = app::entities::tower_sessions::Entity::find()
+    let stored: Vec<Vec<u8>> = app::entities::cookie_sessions::Entity::find()
         .all(&app.state.db)
         .await
         .unwrap()

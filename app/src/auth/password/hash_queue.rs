@@ -28,7 +28,7 @@ use std::{
 
 use uuid::Uuid;
 
-use crate::auth::{error::AuthError, limits::budget_key, request_meta::RequestMeta};
+use crate::auth::{error::AuthError, limits::budget_key, request::meta::RequestMeta};
 
 /// Hashes admitted per hashing thread: a few each, so a full queue waits
 /// well under a second, yet a short burst of sign-ins is not refused.

@@ -4,7 +4,7 @@
 use app::{
     auth::{
         accounts::{ChangePasswordInput, RegisterInput},
-        login::LoginInput,
+        sign_in::password::LoginInput,
     },
     types::{ActivityPage, LoginOutcome, RegisteredUser, SessionInfo, TokenPair, UserProfile},
 };

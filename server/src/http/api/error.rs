@@ -178,7 +178,7 @@ fn service_error_response(error: AuthError) -> Response {
             format!(
                 "Confirm it is you: send your current password in `password`, or sign in \
                  again (a sign-in within the last {} minutes is enough).",
-                app::auth::reauthentication::REAUTHENTICATION_WINDOW_MINUTES
+                app::auth::sign_in::reauthentication::REAUTHENTICATION_WINDOW_MINUTES
             ),
         )
         .with_errors(vec![FieldError::new("password", "reauthentication_required")]),

@@ -1,7 +1,7 @@
 //! Two-factor endpoints 7–13 of API.md.
 
 use app::{
-    auth::two_factor::Factor,
+    auth::second_factor::Factor,
     types::{BackupCodesStatus, TokenPair, TwoFactorSetup},
 };
 use axum::{extract::State, Json};

@@ -10,12 +10,12 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    account_tokens::{self, TokenPurpose},
+use crate::auth::{
     audit::{self, AuditAction},
+    device_sessions::Principal,
     error::AuthError,
-    request_meta::RequestMeta,
-    sessions::Principal,
+    recovery::account_tokens::{self, TokenPurpose},
+    request::meta::RequestMeta,
     AuthService,
 };
 use crate::{entities::users, mail::templates};

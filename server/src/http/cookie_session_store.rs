@@ -4,7 +4,7 @@
 //! `__Host-` prefix (no Domain, Path=/). A record only names the `sessions`
 //! row of the signed-in device; everything else is read from that row.
 
-use app::entities::tower_sessions as records;
+use app::entities::cookie_sessions as records;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{

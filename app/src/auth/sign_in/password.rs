@@ -3,22 +3,22 @@
 use sea_orm::{ActiveValue::Set, EntityTrait, IntoActiveModel};
 use serde_json::json;
 
-use super::{
+use crate::auth::{
     audit::{self, AuditAction},
+    device_sessions::SessionKind,
     error::AuthError,
     identity::Email,
-    lockout::Counter,
     password::{
         hashing::{HashOwner, Verification},
         Password,
     },
     permissions::roles_of,
-    request_meta::RequestMeta,
-    sessions::SessionKind,
+    request::meta::RequestMeta,
+    sign_in::lockout::Counter,
     AuthService,
 };
 use crate::{
-    entities::{sessions, users},
+    entities::{device_sessions as sessions, users},
     types::{LoginOutcome, TwoFactorChallenge},
 };
 

@@ -10,12 +10,12 @@ use sea_orm::{sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryF
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{
-    account_tokens::{self, TokenPurpose},
+use crate::auth::{
+    device_sessions,
     error::AuthError,
-    sessions,
+    recovery::account_tokens::{self, TokenPurpose},
 };
-use crate::entities::{sessions as session_rows, two_factor_challenges as challenges};
+use crate::entities::{device_sessions as session_rows, two_factor_challenges as challenges};
 
 /// How much a change ended, for the audit event.
 #[derive(Debug, Clone, Copy)]
@@ -50,7 +50,7 @@ pub(crate) async fn end_other_ways_in(
         condition = condition.and(session_rows::Column::Id.ne(keep));
     }
     Ok(Ended {
-        sessions: sessions::revoke_where(db, now, condition, reason).await?,
+        sessions: device_sessions::revoke_where(db, now, condition, reason).await?,
         challenges: end_challenges(db, user_id, now).await?,
         reset_links: account_tokens::spend_all(db, user_id, TokenPurpose::Reset, now).await?,
     })

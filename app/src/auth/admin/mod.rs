@@ -2,6 +2,9 @@
 //! read the audit log. Every method takes the acting administrator and checks
 //! the permission itself (deny by default), so no transport can forget to.
 
+pub(crate) mod role_grants;
+pub mod two_factor;
+
 use sea_orm::{
     sea_query::{Expr, LikeExpr},
     ActiveValue::Set,
@@ -11,18 +14,17 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
+use crate::auth::{
     accounts::MAX_ACTIVITY_PAGE,
     audit::{self, AuditAction},
+    device_sessions::{revoke_where, rfc3339},
     error::{AuthError, FieldError},
     permissions::{roles_of, AUDIT_READ, ROLE_ADMIN, USERS_READ, USERS_WRITE},
-    request_meta::RequestMeta,
-    role_grants,
-    sessions::{revoke_where, rfc3339},
+    request::meta::RequestMeta,
     AuthService, Principal,
 };
 use crate::{
-    entities::{sessions, user_roles, users},
+    entities::{device_sessions as sessions, user_roles, users},
     types::{AdminUser, AdminUserPage, AuditEntry, AuditPage},
 };
 
@@ -60,7 +62,7 @@ impl AuthService {
             return Ok(());
         };
         self.limits()
-            .admit_door(super::limits::Door::Admin, principal.user_id)
+            .admit_door(crate::auth::limits::Door::Admin, principal.user_id)
             .await?;
         if self.has_permission(principal.user_id, permission).await? {
             return Ok(());
@@ -346,7 +348,7 @@ impl AuthService {
         let roles = roles_of(self.db(), user.id).await?;
         let now = self.now();
         Ok(AdminUser {
-            profile: super::accounts::profile_of(&user, roles),
+            profile: crate::auth::accounts::profile_of(&user, roles),
             failed_login_attempts: user.failed_login_attempts,
             locked_until: user.locked_until.filter(|t| *t > now).map(rfc3339),
         })

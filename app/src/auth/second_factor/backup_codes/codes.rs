@@ -18,7 +18,7 @@ use secrecy::SecretBox;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use super::keys;
+use crate::auth::crypto::keys;
 
 const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 /// Characters per group in [`display`].

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use http::{header, HeaderMap};
 use ipnet::IpNet;
 
-use super::client_ip::client_ip;
+use crate::auth::request::client_ip::client_ip;
 
 /// The header carrying the request id (set by the server's middleware).
 pub const REQUEST_ID_HEADER: &str = "x-request-id";

@@ -20,7 +20,7 @@ use secrecy::ExposeSecret;
 use sha2::Sha256;
 use uuid::Uuid;
 
-use super::{error::AuthError, AuthService};
+use crate::auth::{error::AuthError, AuthService};
 use crate::entities::account_tokens;
 
 const TOKEN_BYTES: usize = 32;

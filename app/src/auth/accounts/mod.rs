@@ -1,6 +1,8 @@
 //! Accounts: registration, the profile, password change and the user's own
 //! activity.
 
+pub(crate) mod credential_change;
+
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, SqlErr, TransactionTrait,
@@ -8,9 +10,9 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
+use crate::auth::{
     audit::{self, AuditAction},
-    credential_change,
+    device_sessions::{rfc3339, Principal},
     error::AuthError,
     identity::{Email, Username},
     password::{
@@ -18,8 +20,7 @@ use super::{
         policy, Password,
     },
     permissions::DEFAULT_ROLE,
-    request_meta::RequestMeta,
-    sessions::{rfc3339, Principal},
+    request::meta::RequestMeta,
     AuthService,
 };
 use crate::{

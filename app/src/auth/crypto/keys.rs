@@ -7,7 +7,10 @@ use jsonwebtoken::{DecodingKey, EncodingKey};
 use secrecy::{ExposeSecret, SecretBox};
 use sha2::Sha256;
 
-use super::{backup_codes, error::AuthError, secret_box::SecretSealer};
+use crate::auth::{
+    crypto::secret_box::SecretSealer, error::AuthError,
+    second_factor::backup_codes::codes as backup_codes,
+};
 use crate::config::Config;
 
 pub struct Keys {

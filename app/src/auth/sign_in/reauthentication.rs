@@ -17,14 +17,14 @@
 use chrono::Duration;
 use serde_json::json;
 
-use super::{
+use crate::auth::{
     error::AuthError,
-    lockout::Counter,
     password::{
         hashing::{HashOwner, Verification},
         Password,
     },
-    request_meta::RequestMeta,
+    request::meta::RequestMeta,
+    sign_in::lockout::Counter,
     AuthService, Principal,
 };
 use crate::entities::users;

@@ -1,48 +1,32 @@
-//! Two-factor authentication: setup with a QR code, confirmation with a first
-//! code, backup codes (status, regeneration), disabling, and the factor checks
-//! the sign-in challenge uses.
+//! Turning TOTP on and off: setup with a QR code, confirmation with a first
+//! code, disabling, and the removal an administrator can also trigger.
 //!
 //! The TOTP secret exists only sealed (AES-256-GCM, bound to the user id) in
-//! `users.totp_secret`, or `totp_pending_secret` until confirmed. A code is
-//! accepted once: its time step is claimed with a conditional UPDATE of
-//! `totp_last_step`. A backup code is spent with a conditional UPDATE of its
-//! row. Five wrong factors lock verification for 15 minutes.
+//! `users.totp_secret`, or `totp_pending_secret` until confirmed.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionTrait,
+    sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
 use secrecy::ExposeSecret;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
+use super::{aad, backup_codes::replace_backup_codes, Factor};
+use crate::auth::{
+    accounts::credential_change,
     audit::{self, AuditAction},
-    backup_codes, credential_change,
     error::AuthError,
-    lockout::Counter,
-    request_meta::RequestMeta,
-    totp, AuthService, Principal,
+    request::meta::RequestMeta,
+    second_factor::backup_codes,
+    second_factor::totp,
+    AuthService, Principal,
 };
 use crate::{
     entities::{backup_codes as backup_code_rows, users},
-    types::{BackupCodesStatus, TwoFactorEnrollment, TwoFactorSetup},
+    types::{TwoFactorEnrollment, TwoFactorSetup},
 };
-
-/// Wrong second factors before verification locks (API.md).
-pub const MAX_SECOND_FACTOR_ATTEMPTS: u32 = 5;
-pub const SECOND_FACTOR_LOCK_MINUTES: i64 = 15;
-
-/// A second factor as presented.
-#[derive(Debug, Clone, Copy)]
-pub enum Factor<'a> {
-    Totp(&'a str),
-    BackupCode(&'a str),
-    /// `disable-2fa` takes either: a 6-digit code is tried as TOTP first.
-    Either(&'a str),
-}
 
 impl AuthService {
     /// Starts (or restarts) setup: a fresh secret and backup codes. Nothing is
@@ -57,7 +41,7 @@ impl AuthService {
         }
         let secret = totp::generate_secret();
         let sealed = self.keys().sealer.seal(&secret, &aad(user.id))?;
-        let codes = backup_codes::generate(
+        let codes = backup_codes::codes::generate(
             self.config().backup_codes_count as usize,
             self.config().backup_code_length as usize,
         );
@@ -235,206 +219,6 @@ impl AuthService {
             .await?;
         Ok(())
     }
-
-    pub async fn backup_codes_status(
-        &self,
-        principal: &Principal,
-    ) -> Result<BackupCodesStatus, AuthError> {
-        let codes = backup_code_rows::Entity::find()
-            .filter(backup_code_rows::Column::UserId.eq(principal.user_id));
-        let total = codes.clone().count(self.db()).await?;
-        let remaining = codes
-            .filter(backup_code_rows::Column::UsedAt.is_null())
-            .count(self.db())
-            .await?;
-        Ok(BackupCodesStatus { remaining, total })
-    }
-
-    /// A new set of backup codes for a current TOTP code; the old set stops
-    /// working.
-    pub async fn regenerate_backup_codes(
-        &self,
-        principal: &Principal,
-        code: &str,
-        meta: &RequestMeta,
-    ) -> Result<Vec<String>, AuthError> {
-        let user = self.user(principal.user_id).await?;
-        if !user.totp_enabled {
-            return Err(AuthError::TwoFactorNotEnabled);
-        }
-        self.verify_second_factor(&user, Factor::Totp(code), meta)
-            .await?;
-        let codes = backup_codes::generate(
-            self.config().backup_codes_count as usize,
-            self.config().backup_code_length as usize,
-        );
-        let rows = self.backup_code_rows(user.id, &codes);
-        let now = self.now();
-        let user_id = user.id;
-        let count = codes.len();
-        let meta = meta.clone();
-        self.db()
-            .transaction::<_, (), AuthError>(|txn| {
-                Box::pin(async move {
-                    replace_backup_codes(txn, user_id, rows).await?;
-                    audit::record(
-                        txn,
-                        now,
-                        Some(user_id),
-                        AuditAction::BackupCodesRegenerated,
-                        json!({ "count": count }),
-                        &meta,
-                    )
-                    .await
-                })
-            })
-            .await?;
-        Ok(codes)
-    }
-
-    /// Checks a second factor of a user with 2FA on, counting failures and
-    /// locking verification after too many. On success the factor is spent:
-    /// the TOTP step can not be used again, the backup code is used up.
-    pub(crate) async fn verify_second_factor(
-        &self,
-        user: &users::Model,
-        factor: Factor<'_>,
-        meta: &RequestMeta,
-    ) -> Result<(), AuthError> {
-        // Reserved before the code is checked, so concurrent guesses over
-        // any number of challenges evaluate at most the limit (`lockout`).
-        let reservation = self.reserve_attempt(user.id, Counter::SecondFactor).await?;
-        let accepted = match factor {
-            Factor::Totp(code) => self.spend_totp(user, code, meta).await?,
-            Factor::BackupCode(code) => self.spend_backup_code(user, code, meta).await?,
-            Factor::Either(code) => {
-                self.spend_totp(user, code, meta).await?
-                    || self.spend_backup_code(user, code, meta).await?
-            }
-        };
-        if accepted {
-            // Refused if a concurrent wrong code locked verification first;
-            // the factor stays spent (an attacker's burst is under way).
-            self.settle_success(reservation).await
-        } else {
-            Err(self.settle_failure(reservation, json!({}), meta).await)
-        }
-    }
-
-    /// True if `code` is the TOTP of a step not used before; claims the step.
-    async fn spend_totp(
-        &self,
-        user: &users::Model,
-        code: &str,
-        meta: &RequestMeta,
-    ) -> Result<bool, AuthError> {
-        let Some(sealed) = &user.totp_secret else {
-            return Ok(false);
-        };
-        let secret = self.keys().sealer.open(sealed, &aad(user.id))?;
-        let now = self.now().timestamp();
-        let Some(step) = totp::verify(secret.expose_secret(), code, now, user.totp_last_step)
-        else {
-            if totp::verify(secret.expose_secret(), code, now, None).is_some() {
-                self.audit_replay(user.id, meta).await?;
-            }
-            return Ok(false);
-        };
-        let claimed = users::Entity::update_many()
-            .col_expr(users::Column::TotpLastStep, Expr::value(step))
-            .filter(users::Column::Id.eq(user.id))
-            .filter(
-                users::Column::TotpLastStep
-                    .is_null()
-                    .or(users::Column::TotpLastStep.lt(step)),
-            )
-            .exec(self.db())
-            .await?;
-        if claimed.rows_affected == 0 {
-            // A concurrent request used this very code first.
-            self.audit_replay(user.id, meta).await?;
-        }
-        Ok(claimed.rows_affected == 1)
-    }
-
-    /// True if `code` is an unused backup code of the user; spends it.
-    async fn spend_backup_code(
-        &self,
-        user: &users::Model,
-        code: &str,
-        meta: &RequestMeta,
-    ) -> Result<bool, AuthError> {
-        let Some(normalized) =
-            backup_codes::normalize(code, self.config().backup_code_length as usize)
-        else {
-            return Ok(false);
-        };
-        // One candidate hash per known key version; the stored hash names its
-        // version, so codes made before a key rotation still work.
-        let candidates: Vec<String> = self
-            .keys()
-            .backup_code_keys
-            .iter()
-            .map(|(version, key)| stored_hash(*version, key.expose_secret(), &normalized))
-            .collect();
-        let now = self.now();
-        let spent = backup_code_rows::Entity::update_many()
-            .col_expr(backup_code_rows::Column::UsedAt, Expr::value(now))
-            .filter(backup_code_rows::Column::UserId.eq(user.id))
-            .filter(backup_code_rows::Column::CodeHash.is_in(candidates))
-            .filter(backup_code_rows::Column::UsedAt.is_null())
-            .exec(self.db())
-            .await?;
-        if spent.rows_affected != 1 {
-            return Ok(false);
-        }
-        let remaining = backup_code_rows::Entity::find()
-            .filter(backup_code_rows::Column::UserId.eq(user.id))
-            .filter(backup_code_rows::Column::UsedAt.is_null())
-            .count(self.db())
-            .await?;
-        audit::record(
-            self.db(),
-            now,
-            Some(user.id),
-            AuditAction::BackupCodeUsed,
-            json!({ "remaining": remaining }),
-            meta,
-        )
-        .await?;
-        Ok(true)
-    }
-
-    async fn audit_replay(&self, user_id: Uuid, meta: &RequestMeta) -> Result<(), AuthError> {
-        audit::record(
-            self.db(),
-            self.now(),
-            Some(user_id),
-            AuditAction::TwoFactorCodeReplayed,
-            json!({}),
-            meta,
-        )
-        .await
-    }
-
-    fn backup_code_rows(
-        &self,
-        user_id: Uuid,
-        codes: &[String],
-    ) -> Vec<backup_code_rows::ActiveModel> {
-        let (version, key) = &self.keys().backup_code_keys[0];
-        let now = self.now();
-        codes
-            .iter()
-            .map(|code| backup_code_rows::ActiveModel {
-                id: Set(Uuid::new_v4()),
-                user_id: Set(user_id),
-                code_hash: Set(stored_hash(*version, key.expose_secret(), code)),
-                used_at: Set(None),
-                created_at: Set(now),
-            })
-            .collect()
-    }
 }
 
 /// What went with a removed TOTP factor.
@@ -479,39 +263,12 @@ pub(crate) async fn remove_totp(
         .exec(txn)
         .await?
         .rows_affected;
-    let challenges = super::credential_change::end_challenges(txn, user_id, now).await?;
+    let challenges =
+        crate::auth::accounts::credential_change::end_challenges(txn, user_id, now).await?;
     Ok(Some(RemovedTotp {
         backup_codes,
         challenges,
     }))
-}
-
-async fn replace_backup_codes(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    rows: Vec<backup_code_rows::ActiveModel>,
-) -> Result<(), AuthError> {
-    backup_code_rows::Entity::delete_many()
-        .filter(backup_code_rows::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    if !rows.is_empty() {
-        backup_code_rows::Entity::insert_many(rows)
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
-}
-
-/// `v{version}:{hex HMAC}`: the key version travels with the hash.
-fn stored_hash(version: u32, key: &[u8; 32], normalized: &str) -> String {
-    format!("v{version}:{}", backup_codes::hash(key, normalized))
-}
-
-/// Associated data binding a sealed TOTP secret to its user: a ciphertext
-/// copied onto another row does not open there.
-fn aad(user_id: Uuid) -> Vec<u8> {
-    format!("totp:{user_id}").into_bytes()
 }
 
 /// A QR code of the provisioning URI as an SVG `data:` URL.

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{
+use crate::auth::{
     error::AuthError,
     permissions::{roles_of, ALL_PERMISSIONS, ROLE_ADMIN},
 };

@@ -11,13 +11,13 @@ use sea_orm::{EntityTrait, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
+use crate::auth::{
     admin::Actor,
     audit::{self, AuditAction},
     error::AuthError,
     permissions::USERS_WRITE,
-    request_meta::RequestMeta,
-    two_factor::remove_totp,
+    request::meta::RequestMeta,
+    second_factor::enrolment::remove_totp,
     AuthService,
 };
 use crate::{

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::{limits::Door, AuthService, Principal, RequestMeta},
-    entities::sessions,
+    entities::device_sessions as sessions,
     page_error::PageError,
 };
 

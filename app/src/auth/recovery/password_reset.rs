@@ -20,14 +20,14 @@ use chrono::Duration;
 use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
-use super::{
-    account_tokens::{self, TokenPurpose},
+use crate::auth::{
+    accounts::credential_change,
     audit::{self, AuditAction},
-    credential_change,
     error::AuthError,
     identity::Email,
-    lockout,
-    request_meta::RequestMeta,
+    recovery::account_tokens::{self, TokenPurpose},
+    request::meta::RequestMeta,
+    sign_in::lockout,
     AuthService,
 };
 use crate::{

@@ -27,7 +27,7 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::RngCore;
 use secrecy::{zeroize::Zeroizing, ExposeSecret, SecretSlice};
 
-use super::{error::AuthError, keys};
+use crate::auth::{crypto::keys, error::AuthError};
 
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;

@@ -32,11 +32,11 @@ use sea_orm::{
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{
+use crate::auth::{
     audit::{self, AuditAction},
     error::AuthError,
-    request_meta::RequestMeta,
-    two_factor::{MAX_SECOND_FACTOR_ATTEMPTS, SECOND_FACTOR_LOCK_MINUTES},
+    request::meta::RequestMeta,
+    second_factor::{MAX_SECOND_FACTOR_ATTEMPTS, SECOND_FACTOR_LOCK_MINUTES},
     AuthService,
 };
 use crate::entities::users;
@@ -185,7 +185,7 @@ impl AuthService {
             };
         };
         let details = json!({
-            "locked_until": super::sessions::rfc3339(until),
+            "locked_until": crate::auth::device_sessions::rfc3339(until),
             "failed_attempts": self.lockout_policy(counter).0,
         });
         match audit::record(self.db(), now, Some(user_id), locked, details, meta).await {

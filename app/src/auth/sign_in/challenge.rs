@@ -17,17 +17,17 @@ use serde_json::json;
 use sha2::Sha256;
 use uuid::Uuid;
 
-use super::{
+use crate::auth::{
     audit::{self, AuditAction},
+    device_sessions::SessionKind,
     error::AuthError,
     permissions::roles_of,
-    request_meta::{clean_text, RequestMeta},
-    sessions::SessionKind,
-    two_factor::Factor,
+    request::meta::{clean_text, RequestMeta},
+    second_factor::Factor,
     AuthService,
 };
 use crate::{
-    entities::{sessions, two_factor_challenges as challenges, users},
+    entities::{device_sessions as sessions, two_factor_challenges as challenges, users},
     types::{TokenPair, TwoFactorChallenge},
 };
 

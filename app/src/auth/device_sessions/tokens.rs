@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use super::{error::AuthError, keys::Keys};
+use crate::auth::{crypto::keys::Keys, error::AuthError};
 
 pub const ISSUER: &str = "gatehouse";
 pub const AUDIENCE: &str = "gatehouse-api";

@@ -1,0 +1,157 @@
+//! Sessions per device: opened at every sign-in (API or browser), checked on
+//! every authenticated request, listed, revoked one by one or all at once,
+//! and rotated on refresh. Expired rows are removed by a periodic task.
+
+mod lookup;
+mod refresh;
+mod revocation;
+pub mod tokens;
+
+pub(crate) use revocation::revoke_where;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::auth::{
+    error::AuthError,
+    request::meta::{clean_text, RequestMeta},
+    AuthService,
+};
+use crate::{
+    entities::{device_sessions as sessions, users},
+    types::{SessionInfo, TokenPair},
+};
+
+const MAX_DEVICE_NAME_CHARS: usize = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    Api,
+    Browser,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Browser => "browser",
+        }
+    }
+}
+
+/// An authenticated caller: a verified access token whose session is active,
+/// with the account and its roles (sorted) as they were read in the same
+/// query.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub user: users::Model,
+    pub roles: Vec<String>,
+    /// When this session's owner proved who they are: the session's
+    /// `created_at`, which a refresh does not move.
+    pub signed_in_at: DateTime<Utc>,
+}
+
+impl AuthService {
+    /// Opens a session for a user who just proved who they are.
+    pub(crate) async fn open_session(
+        &self,
+        db: &impl ConnectionTrait,
+        user_id: Uuid,
+        kind: SessionKind,
+        device_name: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<sessions::Model, AuthError> {
+        let now = self.now();
+        let session = sessions::Model {
+            id: Uuid::new_v4(),
+            user_id,
+            kind: kind.as_str().to_string(),
+            refresh_generation: 0,
+            ip_address: Some(meta.ip.to_string()),
+            user_agent: meta.user_agent.clone(),
+            device_name: device_name
+                .map(|name| clean_text(name, MAX_DEVICE_NAME_CHARS))
+                .filter(|name| !name.is_empty()),
+            created_at: now,
+            last_activity: now,
+            expires_at: now + self.refresh_ttl(),
+            revoked_at: None,
+            revoked_reason: None,
+        };
+        sessions::Entity::insert(sessions::ActiveModel::from(session.clone()))
+            .exec_without_returning(db)
+            .await?;
+        Ok(session)
+    }
+
+    /// Access and refresh tokens for a session at its current generation.
+    pub(crate) fn tokens_for(
+        &self,
+        user_id: Uuid,
+        session_id: Uuid,
+        generation: i64,
+        roles: Vec<String>,
+    ) -> Result<TokenPair, AuthError> {
+        let lifetime = self.config().access_token_ttl;
+        Ok(TokenPair {
+            access_token: tokens::issue_access(
+                self.keys(),
+                user_id,
+                session_id,
+                roles,
+                self.now(),
+                lifetime,
+            )?,
+            refresh_token: tokens::issue_refresh(self.keys(), session_id, generation),
+            token_type: "bearer".into(),
+            expires_in: lifetime.as_secs(),
+        })
+    }
+
+    /// The caller's active sessions, most recently used first.
+    pub async fn list_sessions(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<SessionInfo>, AuthError> {
+        let now = self.now();
+        let rows = sessions::Entity::find()
+            .filter(sessions::Column::UserId.eq(principal.user_id))
+            .filter(sessions::Column::RevokedAt.is_null())
+            .filter(sessions::Column::ExpiresAt.gt(now))
+            .order_by_desc(sessions::Column::LastActivity)
+            .all(self.db())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|s| SessionInfo {
+                current: s.id == principal.session_id,
+                id: s.id.to_string(),
+                device_name: s.device_name,
+                ip_address: s.ip_address,
+                user_agent: s.user_agent,
+                created_at: rfc3339(s.created_at),
+                last_activity: rfc3339(s.last_activity),
+                expires_at: rfc3339(s.expires_at),
+            })
+            .collect())
+    }
+
+    fn refresh_ttl(&self) -> Duration {
+        Duration::from_std(self.config().refresh_token_ttl).expect("lifetime within range")
+    }
+
+    fn absolute_lifetime(&self) -> Duration {
+        Duration::from_std(self.config().session_absolute_lifetime).expect("lifetime within range")
+    }
+}
+
+fn is_active(session: &sessions::Model, now: DateTime<Utc>) -> bool {
+    session.revoked_at.is_none() && session.expires_at > now
+}
+
+pub(crate) fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

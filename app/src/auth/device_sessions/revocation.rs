@@ -1,0 +1,154 @@
+//! Ending sessions: one, every other, all of them, or those matching a
+//! condition (an administrator, a credential change); and removing old rows.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::Principal;
+use crate::auth::{
+    audit::{self, AuditAction},
+    error::AuthError,
+    request::meta::RequestMeta,
+    AuthService,
+};
+use crate::entities::device_sessions as sessions;
+
+impl AuthService {
+    /// Signs out the caller's own session.
+    pub async fn logout(&self, principal: &Principal, meta: &RequestMeta) -> Result<(), AuthError> {
+        self.revoke_where(sessions::Column::Id.eq(principal.session_id), "logout")
+            .await?;
+        audit::record(
+            self.db(),
+            self.now(),
+            Some(principal.user_id),
+            AuditAction::Logout,
+            json!({ "session_id": principal.session_id }),
+            meta,
+        )
+        .await
+    }
+
+    /// Signs out every session of the caller, this one included.
+    pub async fn logout_all(
+        &self,
+        principal: &Principal,
+        meta: &RequestMeta,
+    ) -> Result<u64, AuthError> {
+        let revoked = self
+            .revoke_where(sessions::Column::UserId.eq(principal.user_id), "logout_all")
+            .await?;
+        audit::record(
+            self.db(),
+            self.now(),
+            Some(principal.user_id),
+            AuditAction::LogoutAll,
+            json!({ "revoked": revoked }),
+            meta,
+        )
+        .await?;
+        Ok(revoked)
+    }
+
+    /// Signs out every other session of the caller, keeping this one.
+    pub async fn logout_others(
+        &self,
+        principal: &Principal,
+        meta: &RequestMeta,
+    ) -> Result<u64, AuthError> {
+        let revoked = self
+            .revoke_where(
+                sessions::Column::UserId
+                    .eq(principal.user_id)
+                    .and(sessions::Column::Id.ne(principal.session_id)),
+                "logout_others",
+            )
+            .await?;
+        audit::record(
+            self.db(),
+            self.now(),
+            Some(principal.user_id),
+            AuditAction::LogoutAll,
+            json!({ "revoked": revoked, "kept_current": true }),
+            meta,
+        )
+        .await?;
+        Ok(revoked)
+    }
+
+    /// Revokes one of the caller's sessions. Another user's session, or one
+    /// already ended, is `NotFound`: its existence is none of the caller's
+    /// business.
+    pub async fn revoke_session(
+        &self,
+        principal: &Principal,
+        session_id: Uuid,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let revoked = self
+            .revoke_where(
+                sessions::Column::Id
+                    .eq(session_id)
+                    .and(sessions::Column::UserId.eq(principal.user_id)),
+                "revoked_by_user",
+            )
+            .await?;
+        if revoked == 0 {
+            return Err(AuthError::NotFound);
+        }
+        audit::record(
+            self.db(),
+            self.now(),
+            Some(principal.user_id),
+            AuditAction::SessionRevoked,
+            json!({ "session_id": session_id }),
+            meta,
+        )
+        .await
+    }
+
+    /// Revokes the active sessions matching `condition`; returns how many.
+    pub(crate) async fn revoke_where(
+        &self,
+        condition: sea_orm::sea_query::SimpleExpr,
+        reason: &str,
+    ) -> Result<u64, AuthError> {
+        revoke_where(self.db(), self.now(), condition, reason).await
+    }
+
+    /// Deletes sessions that expired, and revoked ones older than a refresh
+    /// lifetime; returns how many rows went.
+    pub async fn delete_expired_sessions(&self) -> Result<u64, AuthError> {
+        let now = self.now();
+        let deleted = sessions::Entity::delete_many()
+            .filter(
+                sessions::Column::ExpiresAt
+                    .lte(now)
+                    .or(sessions::Column::RevokedAt.lte(now - self.refresh_ttl())),
+            )
+            .exec(self.db())
+            .await?;
+        Ok(deleted.rows_affected)
+    }
+}
+
+/// Revokes the active sessions matching `condition` on `db` (which may be a
+/// transaction).
+pub(crate) async fn revoke_where(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    condition: sea_orm::sea_query::SimpleExpr,
+    reason: &str,
+) -> Result<u64, AuthError> {
+    let result = sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(now))
+        .col_expr(sessions::Column::RevokedReason, Expr::value(reason))
+        .filter(condition)
+        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::ExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
