@@ -13,6 +13,7 @@ use crate::{
     helpers::{problem, TestApp, PASSWORD},
     pages_auth::browser,
     two_factor::{code, enrolled},
+    wait,
 };
 
 crate::backend_tests!(
@@ -78,13 +79,12 @@ fn assert_limit_evaluated(reserved: i64, failures: i64, limit: i64, statuses: &[
 
 /// Waits (while a burst is in flight) until `limit` attempts are reserved.
 async fn once_reserved(app: &TestApp, column: &str, limit: i64) {
-    for _ in 0..2_000 {
-        if reserved(app, column).await >= limit {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    panic!("the burst never reached {limit} attempts");
+    let what = format!("the burst reaches {limit} attempts");
+    wait::until(&what, async || match reserved(app, column).await {
+        n if n >= limit => Ok(()),
+        n => Err(format!("{n} reserved")),
+    })
+    .await;
 }
 
 async fn registered(app: &TestApp, name: &str) -> String {

@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use crate::{helpers::random_secret, server_binary};
+use crate::{helpers::random_secret, server_binary, wait};
 
 const EXIT_CONFIG: i32 = 78;
 
@@ -214,14 +214,9 @@ fn development_generates_secrets_and_shutdown_is_graceful() {
         .status()
         .unwrap();
     assert!(kill.success());
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(std::time::Instant::now() < deadline, "server did not stop");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = wait::until_blocking("the server stops on SIGTERM", || {
+        child.try_wait().unwrap().ok_or("still running")
+    });
     assert!(status.success(), "{status:?}");
 
     // A second start reuses the kept secrets rather than generating new ones.

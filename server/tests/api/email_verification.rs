@@ -39,16 +39,8 @@ async fn registration_sends_a_link_that_verifies_the_address(app: TestApp) {
     assert!(mail[0].html_body.contains("/verify-email?token="));
     let token = emailed_token(&app, "vera@example.com", "/verify-email").await;
     // The worker hands it to the development mailbox: `kept`, not `sent`.
-    for _ in 0..200 {
-        if app
-            .count("SELECT COUNT(*) FROM email_outbox WHERE status = 'kept'")
-            .await
-            == 1
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    app.wait_for_count("SELECT COUNT(*) FROM email_outbox WHERE status = 'kept'", 1)
+        .await;
     let mail = app.state.auth.dev_mailbox(None).await.unwrap();
     assert_eq!(mail[0].status, "kept");
     assert!(mail[0].sent_at.is_some());

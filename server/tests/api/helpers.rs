@@ -10,6 +10,8 @@ use rand::RngCore;
 use sea_orm::{ConnectionTrait, Database};
 use server::{startup::Application, state::AppState};
 
+use crate::wait;
+
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
     Sqlite,
@@ -174,19 +176,24 @@ impl TestApp {
         self.post_json("/api/auth/refresh", &body, None).await
     }
 
-    /// Waits (a few seconds at most) until the mail worker has handled every
-    /// queued email, so it does not compete with a measurement.
+    /// Waits until the mail worker has handled every queued email, so it
+    /// does not compete with a measurement.
     pub async fn mail_settled(&self) {
-        for _ in 0..200 {
-            if self
-                .count("SELECT COUNT(*) FROM email_outbox WHERE status = 'pending'")
-                .await
-                == 0
-            {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
+        self.wait_for_count(
+            "SELECT COUNT(*) FROM email_outbox WHERE status = 'pending'",
+            0,
+        )
+        .await;
+    }
+
+    /// Waits until `sql` counts `expected` (work of the mail worker, say).
+    pub async fn wait_for_count(&self, sql: &str, expected: i64) {
+        let what = format!("{sql} counts {expected}");
+        wait::until(&what, async || match self.count(sql).await {
+            count if count == expected => Ok(()),
+            count => Err(format!("{count}")),
+        })
+        .await;
     }
 
     /// One row count from the application's database.

@@ -7,7 +7,6 @@
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, Stdio},
-    time::Duration,
 };
 
 use serde_json::Value;
@@ -15,7 +14,7 @@ use serde_json::Value;
 use crate::{
     helpers::{Backend, TestApp, PASSWORD},
     recovery::{forgot, link_token, reset, NEW_PASSWORD},
-    server_binary,
+    server_binary, wait,
 };
 
 /// The SMTP server, stopped when dropped.
@@ -59,17 +58,15 @@ impl SmtpSink {
 
     /// Waits for a message whose subject contains `subject`.
     async fn wait_for(&self, subject: &str) -> Value {
-        for _ in 0..200 {
-            if let Some(message) = self
-                .messages()
-                .into_iter()
+        wait::until(&format!("a message about {subject:?}"), async || {
+            let messages = self.messages();
+            messages
+                .iter()
                 .find(|m| m["subject"].as_str().unwrap().contains(subject))
-            {
-                return message;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("no message about {subject:?}: {:?}", self.messages());
+                .cloned()
+                .ok_or(messages)
+        })
+        .await
     }
 }
 
@@ -87,20 +84,6 @@ async fn app_with_smtp(port: u16) -> TestApp {
     })
     .await
     .unwrap()
-}
-
-/// Waits until `sql` counts `expected`.
-async fn wait_count(app: &TestApp, sql: &str, expected: i64) {
-    for _ in 0..200 {
-        if app.count(sql).await == expected {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!(
-        "{sql} never counted {expected} (now {})",
-        app.count(sql).await
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,8 +107,7 @@ async fn a_reset_email_arrives_over_smtp_and_its_link_works() {
     app.signed_in("sam@example.com", NEW_PASSWORD).await;
 
     // Delivered messages do not keep their links at rest.
-    wait_count(
-        &app,
+    app.wait_for_count(
         "SELECT COUNT(*) FROM email_outbox WHERE status = 'sent' AND text_body LIKE '%token=%'",
         0,
     )
@@ -140,8 +122,7 @@ async fn mail_is_retried_until_the_smtp_server_is_back() {
     app.signed_up("dina").await;
     assert_eq!(forgot(&app, "dina@example.com").await.status(), 202);
     // Nothing listens: both emails (verification, reset) fail once and wait.
-    wait_count(
-        &app,
+    app.wait_for_count(
         "SELECT COUNT(*) FROM email_outbox WHERE status = 'pending' AND attempts = 1 \
          AND last_error IS NOT NULL",
         2,
@@ -154,8 +135,7 @@ async fn mail_is_retried_until_the_smtp_server_is_back() {
     assert!(sink.messages().is_empty());
     app.clock.advance(chrono::Duration::seconds(31));
     app.state.auth.wake_mailer();
-    wait_count(
-        &app,
+    app.wait_for_count(
         "SELECT COUNT(*) FROM email_outbox WHERE status = 'sent' AND attempts = 2",
         2,
     )
@@ -184,7 +164,7 @@ async fn mail_that_never_goes_through_is_marked_failed() {
         app.clock.advance(chrono::Duration::hours(2));
         app.state.auth.deliver_due_mail().await.unwrap();
     }
-    wait_count(&app, failed, 1).await;
+    app.wait_for_count(failed, 1).await;
     let attempts = app.count("SELECT attempts FROM email_outbox").await;
     assert_eq!(attempts, i64::from(app::auth::outbox::MAX_ATTEMPTS));
 }

@@ -4,6 +4,7 @@
 
 mod helpers;
 mod server_binary;
+mod wait;
 
 mod admin;
 mod admin_owner_rules;

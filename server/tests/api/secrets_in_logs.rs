@@ -3,18 +3,26 @@
 //! sign-in round trip, then the whole log is searched. In development, and
 //! only there, each email kept in the mailbox is logged with its link.
 
-use std::{
-    io::Read,
-    process::{Command, Stdio},
-    time::Duration,
-};
+use std::process::{Command, Stdio};
 
 use serde_json::json;
 
 use crate::{
     helpers::{random_secret, PASSWORD},
-    server_binary,
+    server_binary, wait,
 };
+
+/// Waits until the server at `base` answers `/readyz`.
+async fn ready(client: &reqwest::Client, base: &str) {
+    wait::until("the server answers /readyz", async || {
+        match client.get(format!("{base}/readyz")).send().await {
+            Ok(response) if response.status() == 200 => Ok(()),
+            Ok(response) => Err(response.status().to_string()),
+            Err(error) => Err(error.to_string()),
+        }
+    })
+    .await;
+}
 
 #[tokio::test]
 async fn no_password_or_token_reaches_the_log() {
@@ -31,22 +39,10 @@ async fn no_password_or_token_reaches_the_log() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    let lines = server_binary::output_lines(&mut child);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let mut ready = false;
-    for _ in 0..200 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(ready, "server came up");
+    ready(&client, &base).await;
 
     let post = |path: &str, body: serde_json::Value, token: Option<String>| {
         let mut request = client.post(format!("{base}{path}")).json(&body);
@@ -117,26 +113,21 @@ async fn no_password_or_token_reaches_the_log() {
     .await
     .unwrap();
     assert_eq!(forgot.status(), 202);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-
+    // Both emails handled, then the rest of the log up to the server's exit.
+    let mut log = Vec::new();
+    server_binary::read_until(&lines, &mut log, "both emails handled", |log| {
+        log.iter()
+            .filter(|line| line.contains("email kept in the email_outbox table"))
+            .count()
+            >= 2
+    });
     Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
-    let mut log = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
+    log.extend(lines.iter());
     child.wait().unwrap();
+    let log = log.join("\n");
 
     assert!(
         log.contains("security event"),
@@ -180,42 +171,34 @@ async fn development_logs_each_mailbox_email_with_its_link() {
     let lines = server_binary::log_lines(child.stdout.take().unwrap());
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let mut registered = None;
-    for _ in 0..200 {
-        if let Ok(response) = client
+    let registered = wait::until("the server takes a registration", async || {
+        client
             .post(format!("{base}/api/auth/register"))
             .json(&json!({ "email": "dev@example.com", "username": "developer", "password": PASSWORD }))
             .send()
             .await
-        {
-            registered = Some(response.status());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(registered, Some(reqwest::StatusCode::CREATED));
+            .map(|response| response.status())
+            .map_err(|error| error.to_string())
+    })
+    .await;
+    assert_eq!(registered, reqwest::StatusCode::CREATED);
 
     // The worker picks the verification email up; its log entry names the
-    // recipient, and the body that follows carries the link (an upper bound
-    // on the wait, not a timing test).
+    // recipient, and the body that follows carries the link.
+    let header = "development mailbox (also at /dev/mailbox)";
     let link = format!("{base}/verify-email?token=");
-    let entry = tokio::task::spawn_blocking(move || {
-        let mut entry: Vec<String> = Vec::new();
-        while let Ok(line) = lines.recv_timeout(Duration::from_secs(30)) {
-            if entry.is_empty() && !line.contains("development mailbox (also at /dev/mailbox)") {
-                continue;
-            }
-            let done = line.contains(&link);
-            entry.push(line);
-            if done {
-                break;
-            }
-        }
-        entry
-    })
-    .await
-    .unwrap();
-    let entry = entry.join("\n");
+    let mut log = Vec::new();
+    server_binary::read_until(&lines, &mut log, "the email's entry with its link", |log| {
+        log.iter()
+            .skip_while(|line| !line.contains(header))
+            .any(|line| line.contains(&link))
+    });
+    let entry = log
+        .iter()
+        .skip_while(|line| !line.contains(header))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n");
     assert!(entry.contains("to=dev@example.com"), "{entry}");
     assert!(entry.contains("verify-email?token="), "{entry}");
     assert!(!entry.contains(PASSWORD));

@@ -3,9 +3,12 @@
 
 use std::{
     io::{BufRead, BufReader, Read},
-    process::Command,
-    sync::mpsc::Receiver,
+    process::{Child, Command},
+    sync::mpsc::{Receiver, RecvTimeoutError, Sender},
+    time::Instant,
 };
+
+use crate::wait::DEADLINE;
 
 /// The binary in a clean environment (no inherited variables, no `.env`),
 /// working in `dir`, with its data in `dir/data` and a random port.
@@ -33,10 +36,50 @@ pub fn free_port() -> u16 {
 /// blocks on a full pipe.
 pub fn log_lines(output: impl Read + Send + 'static) -> Receiver<String> {
     let (lines_tx, lines) = std::sync::mpsc::channel();
+    forward_lines(output, lines_tx);
+    lines
+}
+
+/// The lines of a child's piped stdout and stderr, interleaved as they come.
+/// The channel closes once the child has exited and both are read.
+pub fn output_lines(child: &mut Child) -> Receiver<String> {
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    if let Some(stdout) = child.stdout.take() {
+        forward_lines(stdout, lines_tx.clone());
+    }
+    if let Some(stderr) = child.stderr.take() {
+        forward_lines(stderr, lines_tx);
+    }
+    lines
+}
+
+fn forward_lines(output: impl Read + Send + 'static, lines_tx: Sender<String>) {
     std::thread::spawn(move || {
         for line in BufReader::new(output).lines().map_while(Result::ok) {
             let _ = lines_tx.send(line);
         }
     });
-    lines
+}
+
+/// Appends lines to `log` until `done(log)`; after `wait::DEADLINE`, or if
+/// the output ends first, fails naming `what` with every line seen.
+pub fn read_until(
+    lines: &Receiver<String>,
+    log: &mut Vec<String>,
+    what: &str,
+    done: impl Fn(&[String]) -> bool,
+) {
+    let deadline = Instant::now() + DEADLINE;
+    while !done(log) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => log.push(line),
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("{what}: not within {DEADLINE:?}; the log so far:\n{log:#?}")
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("{what}: the output ended first:\n{log:#?}")
+            }
+        }
+    }
 }
