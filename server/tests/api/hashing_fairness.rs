@@ -1,8 +1,9 @@
 //! The password-hashing queue under a flood: one account's burst is refused
-//! at once (429 `hashing_busy`, or 503 `overloaded` when the whole queue is
-//! full) with `Retry-After`, while another account still signs in.
-
-use std::time::{Duration, Instant};
+//! (429 `hashing_busy`, or 503 `overloaded` when the whole queue is full)
+//! with `Retry-After`, while another account still signs in. That a refusal
+//! comes at once, before any waiting, is the queue's unit test
+//! (`a_full_queue_refuses_at_once`): admission answers before a hash is
+//! queued, so no clock is needed here.
 
 use serde_json::json;
 
@@ -32,16 +33,12 @@ async fn a_flood_from_one_account_does_not_keep_others_out(app: TestApp) {
         "new_password": "Another-Garden-Path-77",
         "confirm_password": "Another-Garden-Path-77",
     });
-    let flood = (0..FLOOD).map(|_| async {
-        let started = Instant::now();
-        let response = app
-            .post_json(
-                "/api/auth/change-password",
-                &body,
-                Some(&flooder.access_token),
-            )
-            .await;
-        (started.elapsed(), response)
+    let flood = (0..FLOOD).map(|_| {
+        app.post_json(
+            "/api/auth/change-password",
+            &body,
+            Some(&flooder.access_token),
+        )
     });
     let other = async {
         let body = json!({ "email": "otto@example.com", "password": PASSWORD });
@@ -57,16 +54,12 @@ async fn a_flood_from_one_account_does_not_keep_others_out(app: TestApp) {
 
     assert_eq!(other.status(), 200, "the other account signs in");
     let mut refused = 0;
-    for (elapsed, response) in answers {
+    for response in answers {
         let status = response.status().as_u16();
         if status == 401 {
             continue; // evaluated: the current password is wrong
         }
         refused += 1;
-        assert!(
-            elapsed < Duration::from_secs(2),
-            "refused at once, not after waiting ({elapsed:?})"
-        );
         let retry_after: u64 = response.headers()["retry-after"]
             .to_str()
             .unwrap()

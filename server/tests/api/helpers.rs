@@ -176,16 +176,6 @@ impl TestApp {
         self.post_json("/api/auth/refresh", &body, None).await
     }
 
-    /// Waits until the mail worker has handled every queued email, so it
-    /// does not compete with a measurement.
-    pub async fn mail_settled(&self) {
-        self.wait_for_count(
-            "SELECT COUNT(*) FROM email_outbox WHERE status = 'pending'",
-            0,
-        )
-        .await;
-    }
-
     /// Waits until `sql` counts `expected` (work of the mail worker, say).
     pub async fn wait_for_count(&self, sql: &str, expected: i64) {
         let what = format!("{sql} counts {expected}");
