@@ -123,6 +123,8 @@ test("hydration moves nothing on the page", async ({ page }) => {
           new PerformanceObserver((list) => {
             for (const entry of list.getEntries() as any[]) total += entry.value;
           }).observe({ type: "layout-shift", buffered: true });
+          // How long to watch for a late shift: a right page shifts
+          // nothing however long it is watched, so no length fails it.
           setTimeout(() => resolve(total), 300);
         }),
     );

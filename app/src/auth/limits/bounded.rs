@@ -205,6 +205,8 @@ mod tests {
             limiter.check(&address(n)).unwrap();
         }
         assert_eq!(limiter.tracked_keys(), 100);
+        // Each key's one request refills in 1 ms on governor's own clock;
+        // sleeping lasts at least this long, so every key is idle after.
         std::thread::sleep(Duration::from_millis(20));
         // The table is full; the sweep finds every key idle again.
         limiter.check(&address(1_000)).unwrap();
