@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use app::{auth::clock::ManualClock, config::Config};
 use base64::Engine;
 use rand::RngCore;
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use server::{startup::Application, state::AppState};
 
 use crate::wait;
@@ -31,8 +31,9 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// `None` only when PostgreSQL is unreachable and not required (the
-    /// check script requires it, so CI never skips).
+    /// `None` only when PostgreSQL is unreachable and not required; it is
+    /// required by `scripts/check` and on CI (`postgres_required`), where
+    /// an unreachable server fails the test instead.
     pub async fn spawn(backend: Backend) -> Option<Self> {
         Self::spawn_with(backend, |_| {}).await
     }
@@ -253,19 +254,54 @@ fn postgres_server_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
-fn postgres_required() -> bool {
-    std::env::var("GATEHOUSE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+/// Why the PostgreSQL variants must run rather than skip, if they must:
+/// `GATEHOUSE_REQUIRE_POSTGRES` (set by `scripts/check`) or `CI` (set by CI
+/// services), each any value but empty, `0` or `false`.
+fn postgres_required() -> Option<&'static str> {
+    let on = |name| std::env::var(name).is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"));
+    ["GATEHOUSE_REQUIRE_POSTGRES", "CI"]
+        .into_iter()
+        .find(|&name| on(name))
+}
+
+/// How long to try reaching PostgreSQL: a local server answers in
+/// milliseconds, even on a loaded machine.
+const POSTGRES_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The first failure to reach PostgreSQL: later tests fail (or skip) at once
+/// rather than each waiting out its own timeout.
+static POSTGRES_UNREACHABLE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+async fn connect_postgres_admin(server: &str) -> Result<DatabaseConnection, String> {
+    if let Some(error) = POSTGRES_UNREACHABLE.get() {
+        return Err(error.clone());
+    }
+    let mut options = ConnectOptions::new(format!("{server}/postgres"));
+    options
+        .connect_timeout(POSTGRES_CONNECT_TIMEOUT)
+        .acquire_timeout(POSTGRES_CONNECT_TIMEOUT);
+    Database::connect(options).await.map_err(|error| {
+        POSTGRES_UNREACHABLE
+            .get_or_init(|| error.to_string())
+            .clone()
+    })
 }
 
 async fn fresh_postgres_database() -> Option<String> {
     let server = postgres_server_url();
-    let admin = match Database::connect(format!("{server}/postgres")).await {
+    let admin = match connect_postgres_admin(&server).await {
         Ok(admin) => admin,
-        Err(error) if !postgres_required() => {
-            eprintln!("PostgreSQL not reachable at {server} ({error}); skipping this test");
-            return None;
-        }
-        Err(error) => panic!("PostgreSQL is required but not reachable at {server}: {error}"),
+        Err(error) => match postgres_required() {
+            None => {
+                eprintln!("PostgreSQL not reachable at {server} ({error}); skipping this test");
+                return None;
+            }
+            Some(variable) => panic!(
+                "PostgreSQL is required ({variable} is set) but not reachable at {server}: \
+                 {error}. Start it (scripts/check does) or point \
+                 GATEHOUSE_TEST_POSTGRES_URL at one."
+            ),
+        },
     };
     let name = format!("gatehouse_test_{}", uuid::Uuid::new_v4().simple());
     admin
