@@ -25,6 +25,9 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [["list"]],
+  // After the run, the slowest test files (over 10 s), slowest first; the
+  // list above already shows each test's time.
+  reportSlowTests: { max: 15, threshold: 10_000 },
   outputDir: "test-results",
   use: {
     baseURL,

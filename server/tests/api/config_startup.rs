@@ -7,7 +7,7 @@ use std::{
     time::Duration,
 };
 
-use crate::{helpers::random_secret, server_binary, wait};
+use crate::{helpers::random_secret, server_binary, test_times::Stopwatch, wait};
 
 const EXIT_CONFIG: i32 = 78;
 
@@ -173,6 +173,7 @@ fn the_error_line_never_echoes_a_secret() {
 fn development_generates_secrets_and_shutdown_is_graceful() {
     use std::os::unix::fs::PermissionsExt;
 
+    let _stopwatch = Stopwatch::start("binary");
     let dir = tempfile::tempdir().unwrap();
     let mut child = server_binary::command(dir.path())
         .env("ENVIRONMENT", "development")

@@ -10,7 +10,7 @@ use rand::RngCore;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 use server::{startup::Application, state::AppState};
 
-use crate::wait;
+use crate::{test_times::Stopwatch, wait};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Backend {
@@ -28,6 +28,7 @@ pub struct TestApp {
     /// The configuration variables the application was started with.
     pub vars: HashMap<String, String>,
     _data_dir: tempfile::TempDir,
+    _stopwatch: Stopwatch,
 }
 
 impl TestApp {
@@ -43,6 +44,10 @@ impl TestApp {
         backend: Backend,
         adjust: impl FnOnce(&mut HashMap<String, String>),
     ) -> Option<Self> {
+        let stopwatch = Stopwatch::start(match backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        });
         if std::env::var_os("TEST_LOG").is_some() {
             let _ = tracing_subscriber::fmt().with_test_writer().try_init();
         }
@@ -79,6 +84,7 @@ impl TestApp {
             clock,
             vars,
             _data_dir: data_dir,
+            _stopwatch: stopwatch,
         })
     }
 

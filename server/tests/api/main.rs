@@ -4,6 +4,7 @@
 
 mod helpers;
 mod server_binary;
+mod test_times;
 mod wait;
 
 mod admin;

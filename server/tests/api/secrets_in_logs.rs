@@ -9,7 +9,9 @@ use serde_json::json;
 
 use crate::{
     helpers::{random_secret, PASSWORD},
-    server_binary, wait,
+    server_binary,
+    test_times::Stopwatch,
+    wait,
 };
 
 /// Waits until the server at `base` answers `/readyz`.
@@ -26,6 +28,7 @@ async fn ready(client: &reqwest::Client, base: &str) {
 
 #[tokio::test]
 async fn no_password_or_token_reaches_the_log() {
+    let _stopwatch = Stopwatch::start("binary");
     let dir = tempfile::tempdir().unwrap();
     let port = server_binary::free_port();
     let mut child = server_binary::command(dir.path())
@@ -157,6 +160,7 @@ async fn no_password_or_token_reaches_the_log() {
 /// one with its body, so a developer can follow the link from the terminal.
 #[tokio::test]
 async fn development_logs_each_mailbox_email_with_its_link() {
+    let _stopwatch = Stopwatch::start("binary");
     let dir = tempfile::tempdir().unwrap();
     let port = server_binary::free_port();
     let mut child = server_binary::command(dir.path())

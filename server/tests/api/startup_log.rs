@@ -2,11 +2,12 @@
 
 use std::{process::Stdio, time::Duration};
 
-use crate::{helpers::random_secret, server_binary};
+use crate::{helpers::random_secret, server_binary, test_times::Stopwatch};
 
 /// The log lines up to `listening address=…`, after which the server is
 /// stopped.
 fn start_up_log(mut command: std::process::Command) -> Vec<String> {
+    let _stopwatch = Stopwatch::start("binary");
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
