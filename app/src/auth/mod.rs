@@ -42,7 +42,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
-pub use error::{AuthError, FieldError};
+pub use error::{AuthError, ErrorAnswer, FieldError};
 pub use request_meta::RequestMeta;
 pub use sessions::Principal;
 
