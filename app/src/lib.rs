@@ -5,6 +5,7 @@
 //! layers, the service. None of it is compiled into the wasm.
 
 pub mod components;
+pub mod error_code;
 pub mod messages;
 pub mod page_error;
 pub mod pages;

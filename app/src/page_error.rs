@@ -1,12 +1,13 @@
 //! The error a page shows: a stable code, a sentence that says what to do
-//! next, the failed fields, and when to retry. Server functions return it;
-//! the mapping from the service's `AuthError` is in one place (below), as the
-//! JSON API has its own in `server/src/http/api/error.rs`.
+//! next, the failed fields, and when to retry. Server functions return it.
+//! A service error becomes one by reading the answer the service decides
+//! (`AuthError::into_answer`), the same answer the JSON API sends; codes,
+//! statuses and sentences are all in the one table of `error_code`.
 //!
-//! Only codes cross the wire (`WireError`): the sentences come from
-//! `messages` on whichever side reads the error, so an error smuggled
-//! into a page's address (Leptos' `__err` parameter) cannot carry text of
-//! an attacker's.
+//! Only codes cross the wire (`WireError`): the sentences come from that
+//! table on whichever side reads the error, so an error smuggled into a
+//! page's address (Leptos' `__err` parameter) cannot carry text of an
+//! attacker's.
 
 use leptos::server_fn::{
     codec::JsonEncoding,
@@ -14,7 +15,7 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::messages;
+use crate::{error_code::ErrorCode, messages};
 
 /// The longest wait a page names; a larger `retry_after` is someone's
 /// invention, not ours.
@@ -34,16 +35,17 @@ pub struct PageError {
     /// The HTTP status a failed server function answers with (set here,
     /// once, with the code).
     pub status: u16,
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub fields: Vec<PageFieldError>,
     pub retry_after: Option<u64>,
 }
 
-/// What travels: codes and a wait, no sentences.
+/// What travels: codes and a wait, no sentences. A code that is not ours
+/// decodes as the generic failure.
 #[derive(Serialize, Deserialize)]
 struct WireError {
-    code: String,
+    code: ErrorCode,
     #[serde(default)]
     fields: Vec<WireField>,
     #[serde(default)]
@@ -75,7 +77,7 @@ impl From<PageError> for WireError {
 
 impl From<WireError> for PageError {
     fn from(wire: WireError) -> Self {
-        let mut error = Self::new(&wire.code).retrying_after(wire.retry_after);
+        let mut error = Self::new(wire.code).retrying_after(wire.retry_after);
         for field in wire.fields {
             error = error.with_field(&field.field, &field.code);
         }
@@ -84,21 +86,12 @@ impl From<WireError> for PageError {
 }
 
 impl PageError {
-    /// The error for `code`, with its status and sentence from
-    /// `messages`; an unknown code becomes the generic failure.
-    pub fn new(code: &str) -> Self {
-        let (code, (status, message)) = match messages::describe(code, None) {
-            Some(entry) => (code, entry),
-            None => (
-                messages::UNKNOWN,
-                messages::describe(messages::UNKNOWN, None)
-                    .expect("the generic failure is in the table"),
-            ),
-        };
+    /// The error for `code`, with its status and sentence from the table.
+    pub fn new(code: ErrorCode) -> Self {
         Self {
-            status,
-            code: code.to_string(),
-            message,
+            status: code.status(),
+            code,
+            message: code.message(None),
             fields: Vec::new(),
             retry_after: None,
         }
@@ -117,9 +110,7 @@ impl PageError {
     /// Sets the wait (in seconds) and the sentence that names it.
     pub fn retrying_after(mut self, seconds: Option<u64>) -> Self {
         self.retry_after = seconds.map(|s| s.min(MAX_RETRY_AFTER_SECS));
-        if let Some((_, message)) = messages::describe(&self.code, self.retry_after) {
-            self.message = message;
-        }
+        self.message = self.code.message(self.retry_after);
         self
     }
 
@@ -137,7 +128,7 @@ impl PageError {
     /// The visitor has no (more) session: pages turn this into a redirect
     /// to the sign-in page.
     pub fn is_signed_out(&self) -> bool {
-        matches!(self.code.as_str(), "signed_out" | "sign_in_expired")
+        self.code.is_signed_out()
     }
 }
 
@@ -146,8 +137,8 @@ impl FromServerFnError for PageError {
 
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
         match error {
-            ServerFnErrorErr::Request(_) => Self::new("network"),
-            _ => Self::new(messages::UNKNOWN),
+            ServerFnErrorErr::Request(_) => Self::new(ErrorCode::Network),
+            _ => Self::new(ErrorCode::RequestFailed),
         }
     }
 }
@@ -159,62 +150,25 @@ impl FromServerFnError for PageError {
 pub fn reentered_password(field: &'static str) -> impl FnOnce(crate::auth::AuthError) -> PageError {
     move |error| match error {
         crate::auth::AuthError::InvalidCredentials => {
-            PageError::new("wrong_password").with_field(field, "invalid_credentials")
+            PageError::new(ErrorCode::WrongPassword).with_field(field, "invalid_credentials")
         }
         other => other.into(),
     }
 }
 
+/// The answer the service decided, with nothing of the pages' own: the
+/// JSON API sends the same code, status and fields.
 #[cfg(feature = "ssr")]
 impl From<crate::auth::AuthError> for PageError {
     fn from(error: crate::auth::AuthError) -> Self {
-        use crate::auth::AuthError::*;
-        let retry_after = error.retry_after();
-        let page = match error {
-            InvalidCredentials => Self::new("invalid_credentials"),
-            AccountLocked { .. } => Self::new("account_locked"),
-            AccountDisabled => Self::new("account_disabled"),
-            EmailNotVerified => Self::new("email_not_verified"),
-            EmailAlreadyVerified => Self::new("email_already_verified"),
-            InvalidResetToken => Self::new("invalid_reset_token"),
-            InvalidVerificationToken => Self::new("invalid_verification_token"),
-            Validation(errors) | WeakPassword(errors) => {
-                let weak = errors
-                    .iter()
-                    .any(|f| f.field.contains("password") && f.code != "required");
-                let code = if weak {
-                    "weak_password"
-                } else {
-                    "validation_error"
-                };
-                errors
-                    .iter()
-                    .fold(Self::new(code), |page, e| page.with_field(e.field, e.code))
-            }
-            PasswordMismatch => Self::new("password_mismatch"),
-            PasswordReused => Self::new("password_reused"),
-            EmailTaken => Self::new("email_taken"),
-            UsernameTaken => Self::new("username_taken"),
-            Unauthenticated | InvalidToken => Self::new("signed_out"),
-            Forbidden => Self::new("forbidden"),
-            ReauthenticationRequired => Self::new("reauthentication_required")
-                .with_field("password", "reauthentication_required"),
-            NotFound => Self::new("not_found"),
-            RateLimited { .. } => Self::new("rate_limited"),
-            InvalidCode | InvalidSetupCode => Self::new("invalid_code"),
-            TwoFactorAlreadyEnabled => Self::new("two_factor_already_enabled"),
-            TwoFactorNotEnabled => Self::new("two_factor_not_enabled"),
-            TwoFactorSetupRequired => Self::new("two_factor_setup_required"),
-            TooManyAttempts { .. } => Self::new("too_many_attempts"),
-            Overloaded { .. } => Self::new("overloaded"),
-            HashingBusy { .. } => Self::new("hashing_busy"),
-            DatabaseUnavailable => Self::new("unavailable"),
-            Internal(message) => {
-                tracing::error!(error = %message, "internal error in a page");
-                Self::new("internal_error")
-            }
-        };
-        page.retrying_after(retry_after)
+        let answer = error.into_answer();
+        answer
+            .fields
+            .iter()
+            .fold(Self::new(answer.code), |page, f| {
+                page.with_field(f.field, f.code)
+            })
+            .retrying_after(answer.retry_after)
     }
 }
 
@@ -232,7 +186,7 @@ mod tests {
 
     #[test]
     fn an_error_round_trips_as_codes() {
-        let error = PageError::new("rate_limited")
+        let error = PageError::new(ErrorCode::RateLimited)
             .retrying_after(Some(300))
             .with_field("email", "invalid_email");
         let decoded = PageError::de(error.ser());
@@ -255,7 +209,7 @@ mod tests {
         assert_eq!(shown.field("email").unwrap(), "Check this field.");
 
         let unknown = from_address(&format!(r#"{{"code":"{injected}"}}"#));
-        assert_eq!(unknown.code, messages::UNKNOWN);
+        assert_eq!(unknown.code, ErrorCode::RequestFailed);
         assert!(!unknown.message.contains("555"));
 
         let long_wait = from_address(r#"{"code":"rate_limited","retry_after":99999999999}"#);
@@ -265,24 +219,64 @@ mod tests {
         assert!(!garbage.message.contains("not json"));
     }
 
+    /// Both transports read `AuthError::into_answer` (the JSON API's
+    /// problem is checked against it in `server/src/http/api/error.rs`), so
+    /// a page shows the same code, status and fields as the API sends.
     #[test]
-    fn every_service_error_maps_to_a_code_in_the_table() {
-        use crate::auth::{AuthError, FieldError};
-        use std::time::Duration;
-        let wait = Duration::from_secs(90);
-        for error in [
-            AuthError::InvalidCredentials,
-            AuthError::AccountDisabled,
-            AuthError::EmailNotVerified,
-            AuthError::RateLimited { retry_after: wait },
-            AuthError::TooManyAttempts { retry_after: wait },
-            AuthError::Validation(vec![FieldError::new("email", "invalid_email")]),
-            AuthError::WeakPassword(vec![FieldError::new("password", "too_short")]),
-            AuthError::DatabaseUnavailable,
-        ] {
+    fn every_service_error_gives_a_page_the_same_answer_as_the_api() {
+        use crate::auth::AuthError;
+        use std::collections::HashSet;
+
+        let mut codes = HashSet::new();
+        // Two walks, as the mappings consume the error.
+        let walks = AuthError::one_of_each()
+            .into_iter()
+            .zip(AuthError::one_of_each());
+        for (error, same) in walks {
+            let (code, status) = (error.code(), error.status());
+            let answer = same.into_answer();
             let page = PageError::from(error);
-            assert_ne!(page.code, messages::UNKNOWN, "{page:?}");
-            assert!(messages::describe(&page.code, None).is_some());
+            assert_eq!((page.code, page.status), (code, status), "{page:?}");
+            assert_eq!((answer.code, answer.status()), (code, status));
+            assert_eq!(page.message, answer.message(), "{code}");
+            assert!(!page.message.is_empty(), "{code}");
+            let page_fields: Vec<_> = page.fields.iter().map(|f| (&*f.field, &*f.code)).collect();
+            let api_fields: Vec<_> = answer.fields.iter().map(|f| (f.field, f.code)).collect();
+            assert_eq!(page_fields, api_fields, "{code}");
+            assert_eq!(page.retry_after, answer.retry_after, "{code}");
+            assert!(codes.insert(code), "{code} is the code of two variants");
         }
+
+        // Every code of the table is a service error's (walked above) or a
+        // page's own outcome: a variant missing from the walk shows here.
+        let page_only = [
+            ErrorCode::WrongPassword,
+            ErrorCode::SignInExpired,
+            ErrorCode::AccountNotFound,
+            ErrorCode::DeviceNotFound,
+            ErrorCode::Network,
+            ErrorCode::RequestFailed,
+        ];
+        for code in ErrorCode::ALL {
+            assert!(
+                codes.contains(code) != page_only.contains(code),
+                "{code} must be either a service error's code or a page's own"
+            );
+        }
+    }
+
+    #[test]
+    fn the_fields_the_api_names_reach_the_page() {
+        use crate::auth::AuthError;
+        let mismatch = PageError::from(AuthError::PasswordMismatch);
+        assert_eq!(
+            mismatch.field("confirm_password").unwrap(),
+            "Type the same new password twice."
+        );
+        let reauthenticate = PageError::from(AuthError::ReauthenticationRequired);
+        assert_eq!(
+            reauthenticate.field("password").unwrap(),
+            "Enter your current password."
+        );
     }
 }

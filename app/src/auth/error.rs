@@ -1,12 +1,18 @@
-//! The one error type of the service layer. Each transport maps it once: the
-//! JSON API to problem+json (`server/src/http/api/error.rs`), the pages to
-//! their own error type. Variants carry what a client may be told, never a
-//! secret, and never whether an unknown account exists.
+//! The one error type of the service layer, and the one decision of what a
+//! client is told about it (`AuthError::code`, `AuthError::into_answer`):
+//! the stable code, whose status and sentence are in the table of
+//! `crate::error_code`, the failed fields and the wait. Both transports read
+//! that answer and add nothing of their own: the JSON API turns it into
+//! problem+json (`server/src/http/api/error.rs`), the pages into a
+//! `PageError`. Variants carry what a client may be told, never a secret,
+//! and never whether an unknown account exists.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sea_orm::DbErr;
+
+use crate::error_code::ErrorCode;
 
 /// One failed input rule: which field, a stable code, and a sentence a person
 /// can act on.
@@ -137,6 +143,74 @@ impl AuthError {
         }
     }
 
+    /// The stable code a client is told, whichever transport it uses; the
+    /// code's status and sentence are in `ErrorCode`.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::AccountLocked { .. } => ErrorCode::AccountLocked,
+            Self::AccountDisabled => ErrorCode::AccountDisabled,
+            Self::EmailNotVerified => ErrorCode::EmailNotVerified,
+            Self::EmailAlreadyVerified => ErrorCode::EmailAlreadyVerified,
+            Self::InvalidResetToken => ErrorCode::InvalidResetToken,
+            Self::InvalidVerificationToken => ErrorCode::InvalidVerificationToken,
+            Self::Validation(_) => ErrorCode::ValidationError,
+            Self::WeakPassword(_) => ErrorCode::WeakPassword,
+            Self::PasswordMismatch => ErrorCode::PasswordMismatch,
+            Self::PasswordReused => ErrorCode::PasswordReused,
+            Self::EmailTaken => ErrorCode::EmailTaken,
+            Self::UsernameTaken => ErrorCode::UsernameTaken,
+            Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::InvalidToken => ErrorCode::InvalidToken,
+            Self::Forbidden => ErrorCode::Forbidden,
+            Self::ReauthenticationRequired => ErrorCode::ReauthenticationRequired,
+            Self::InvalidCode => ErrorCode::InvalidCode,
+            Self::InvalidSetupCode => ErrorCode::InvalidSetupCode,
+            Self::TwoFactorAlreadyEnabled => ErrorCode::TwoFactorAlreadyEnabled,
+            Self::TwoFactorNotEnabled => ErrorCode::TwoFactorNotEnabled,
+            Self::TwoFactorSetupRequired => ErrorCode::TwoFactorSetupRequired,
+            Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            Self::NotFound => ErrorCode::NotFound,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::DatabaseUnavailable => ErrorCode::DatabaseUnavailable,
+            Self::Overloaded { .. } => ErrorCode::Overloaded,
+            Self::HashingBusy { .. } => ErrorCode::HashingBusy,
+            Self::Internal(_) => ErrorCode::InternalError,
+        }
+    }
+
+    /// The HTTP status both transports answer with.
+    pub fn status(&self) -> u16 {
+        self.code().status()
+    }
+
+    /// What a client is told. An internal error's cause is logged here, in
+    /// the request's span, and never told.
+    pub fn into_answer(self) -> ErrorAnswer {
+        let code = self.code();
+        let retry_after = self.retry_after();
+        let fields = match self {
+            Self::Validation(fields) | Self::WeakPassword(fields) => fields,
+            // The one field a client must fix, named on both transports.
+            Self::PasswordMismatch => {
+                vec![FieldError::new("confirm_password", "password_mismatch")]
+            }
+            Self::ReauthenticationRequired => {
+                vec![FieldError::new("password", "reauthentication_required")]
+            }
+            Self::Internal(message) => {
+                tracing::error!(error = %message, "internal error");
+                Vec::new()
+            }
+            _ => Vec::new(),
+        };
+        ErrorAnswer {
+            code,
+            fields,
+            retry_after,
+        }
+    }
+
     /// Seconds a client should wait before retrying, for 429 answers.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
@@ -147,6 +221,27 @@ impl AuthError {
             | Self::HashingBusy { retry_after } => Some(retry_after.as_secs().max(1)),
             _ => None,
         }
+    }
+}
+
+/// What a client is told about a failed action, the same on both
+/// transports: a code (with its status and sentence), the failed fields,
+/// and the seconds to wait before retrying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorAnswer {
+    pub code: ErrorCode,
+    pub fields: Vec<FieldError>,
+    pub retry_after: Option<u64>,
+}
+
+impl ErrorAnswer {
+    pub fn status(&self) -> u16 {
+        self.code.status()
+    }
+
+    /// The sentence for the code, naming the wait where it has one.
+    pub fn message(&self) -> String {
+        self.code.message(self.retry_after)
     }
 }
 
@@ -165,5 +260,61 @@ impl From<sea_orm::TransactionError<AuthError>> for AuthError {
             sea_orm::TransactionError::Connection(error) => error.into(),
             sea_orm::TransactionError::Transaction(error) => error,
         }
+    }
+}
+
+impl AuthError {
+    /// One error of every variant, for the tests that hold both transports
+    /// to the table. Built as a chain through a `match` without a wildcard:
+    /// a new variant does not compile until it has an arm here, and it is
+    /// walked once the arm before it names it (add it to the chain, not
+    /// only to the match).
+    #[doc(hidden)]
+    pub fn one_of_each() -> Vec<AuthError> {
+        use AuthError::*;
+        let wait = Duration::from_secs(90);
+        let fields = || vec![FieldError::new("password", "too_short")];
+        let mut all = Vec::new();
+        let mut next = Some(InvalidCredentials);
+        while let Some(error) = next {
+            next = match &error {
+                InvalidCredentials => Some(AccountLocked {
+                    until: Utc::now(),
+                    retry_after: wait,
+                }),
+                AccountLocked { .. } => Some(AccountDisabled),
+                AccountDisabled => Some(EmailNotVerified),
+                EmailNotVerified => Some(EmailAlreadyVerified),
+                EmailAlreadyVerified => Some(InvalidResetToken),
+                InvalidResetToken => Some(InvalidVerificationToken),
+                InvalidVerificationToken => {
+                    Some(Validation(vec![FieldError::new("email", "invalid_email")]))
+                }
+                Validation(_) => Some(WeakPassword(fields())),
+                WeakPassword(_) => Some(PasswordMismatch),
+                PasswordMismatch => Some(PasswordReused),
+                PasswordReused => Some(EmailTaken),
+                EmailTaken => Some(UsernameTaken),
+                UsernameTaken => Some(Unauthenticated),
+                Unauthenticated => Some(InvalidToken),
+                InvalidToken => Some(Forbidden),
+                Forbidden => Some(ReauthenticationRequired),
+                ReauthenticationRequired => Some(InvalidCode),
+                InvalidCode => Some(InvalidSetupCode),
+                InvalidSetupCode => Some(TwoFactorAlreadyEnabled),
+                TwoFactorAlreadyEnabled => Some(TwoFactorNotEnabled),
+                TwoFactorNotEnabled => Some(TwoFactorSetupRequired),
+                TwoFactorSetupRequired => Some(TooManyAttempts { retry_after: wait }),
+                TooManyAttempts { .. } => Some(NotFound),
+                NotFound => Some(RateLimited { retry_after: wait }),
+                RateLimited { .. } => Some(DatabaseUnavailable),
+                DatabaseUnavailable => Some(Overloaded { retry_after: wait }),
+                Overloaded { .. } => Some(HashingBusy { retry_after: wait }),
+                HashingBusy { .. } => Some(Internal("an example".into())),
+                Internal(_) => None,
+            };
+            all.push(error);
+        }
+        all
     }
 }

@@ -40,7 +40,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
 pub use device_sessions::Principal;
-pub use error::{AuthError, FieldError};
+pub use error::{AuthError, ErrorAnswer, FieldError};
 pub use request::meta::RequestMeta;
 
 use crate::{config::Config, mail::Mailer};

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::{
     auth::{limits::Door, AuthService, Principal, RequestMeta},
     entities::device_sessions as sessions,
+    error_code::ErrorCode,
     page_error::PageError,
 };
 
@@ -32,7 +33,7 @@ struct SignedIn {
 
 pub(crate) fn internal(error: impl std::fmt::Display) -> PageError {
     tracing::error!(%error, "browser session");
-    PageError::new("internal_error")
+    PageError::new(ErrorCode::InternalError)
 }
 
 pub fn auth() -> Result<AuthService, PageError> {
@@ -125,7 +126,7 @@ async fn look_up_principal(auth: &AuthService) -> Result<Option<Principal>, Page
 pub async fn require_principal(auth: &AuthService) -> Result<Principal, PageError> {
     current_principal(auth)
         .await?
-        .ok_or_else(|| PageError::new("signed_out"))
+        .ok_or_else(|| PageError::new(ErrorCode::Unauthenticated))
 }
 
 /// Keeps the pending 2FA challenge of a sign-in in the cookie session.
@@ -189,7 +190,7 @@ pub async fn signed_in_or_redirect(auth: &AuthService, here: &str) -> Result<Pri
                 "/login?next={}",
                 crate::url_path::encode_query_value(here)
             ));
-            Err(PageError::new("signed_out"))
+            Err(PageError::new(ErrorCode::Unauthenticated))
         }
     }
 }

@@ -18,14 +18,14 @@ pub struct AccountSummary {
 
 #[server(prefix = "/_fn", endpoint = "account_overview")]
 pub async fn account_overview() -> Result<AccountSummary, PageError> {
-    use crate::page_context as browser;
+    use crate::{error_code::ErrorCode, page_context as browser};
 
     browser::respond(
         async move {
             let auth = browser::auth()?;
             let Some(principal) = browser::current_principal(&auth).await? else {
                 leptos_axum::redirect("/login?next=/account");
-                return Err(PageError::new("signed_out"));
+                return Err(PageError::new(ErrorCode::Unauthenticated));
             };
             let profile = auth.profile(&principal).await?;
             let active_sessions = auth.list_sessions(&principal).await?.len();

@@ -117,7 +117,7 @@ pub async fn admin_remove_two_factor(user_id: String, password: String) -> Resul
 #[cfg(feature = "ssr")]
 fn account_id(text: &str) -> Result<uuid::Uuid, PageError> {
     text.parse()
-        .map_err(|_| PageError::new("account_not_found"))
+        .map_err(|_| PageError::new(crate::error_code::ErrorCode::AccountNotFound))
 }
 
 #[component]

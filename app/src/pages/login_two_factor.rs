@@ -19,7 +19,7 @@ pub async fn sign_in_second_factor(
     next: Option<String>,
 ) -> Result<(), PageError> {
     use crate::auth::{device_sessions::SessionKind, second_factor::Factor};
-    use crate::page_context as browser;
+    use crate::{error_code::ErrorCode, page_context as browser};
 
     browser::respond(
         async move {
@@ -27,7 +27,7 @@ pub async fn sign_in_second_factor(
             let meta = browser::public_request_meta(&auth).await?;
             let Some(challenge) = browser::pending_challenge().await? else {
                 leptos_axum::redirect("/login");
-                return Err(PageError::new("sign_in_expired"));
+                return Err(PageError::new(ErrorCode::SignInExpired));
             };
             let factor = match method.as_deref() {
                 Some("backup") => Factor::BackupCode(&code),
@@ -37,7 +37,9 @@ pub async fn sign_in_second_factor(
                 .complete_challenge_session(&challenge, factor, SessionKind::Browser, &meta)
                 .await
                 .map_err(|error| match error {
-                    crate::auth::AuthError::InvalidToken => PageError::new("sign_in_expired"),
+                    crate::auth::AuthError::InvalidToken => {
+                        PageError::new(ErrorCode::SignInExpired)
+                    }
                     other => other.into(),
                 })?;
             browser::establish(&session).await?;

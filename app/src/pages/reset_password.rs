@@ -8,6 +8,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use crate::{
     components::forms::{FormError, NewPasswordFields},
+    error_code::ErrorCode,
     page_error::PageError,
 };
 
@@ -43,7 +44,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let bad_link = move || {
         error
             .get()
-            .is_some_and(|error| error.code == "invalid_reset_token")
+            .is_some_and(|error| error.code == ErrorCode::InvalidResetToken)
     };
     let pending = action.pending();
 

@@ -25,14 +25,16 @@ pub async fn my_sessions() -> Result<Vec<SessionInfo>, PageError> {
 
 #[server(prefix = "/_fn", endpoint = "revoke_device")]
 pub async fn revoke_device(id: String) -> Result<(), PageError> {
-    use crate::page_context as browser;
+    use crate::{error_code::ErrorCode, page_context as browser};
 
     browser::respond(
         async move {
             let auth = browser::auth()?;
             let meta = browser::request_meta(&auth).await?;
             let principal = browser::signed_in_or_redirect(&auth, "/account/sessions").await?;
-            let id = id.parse().map_err(|_| PageError::new("device_not_found"))?;
+            let id = id
+                .parse()
+                .map_err(|_| PageError::new(ErrorCode::DeviceNotFound))?;
             auth.revoke_session(&principal, id, &meta).await?;
             Ok(())
         }

@@ -41,10 +41,5 @@ pub fn wrap(router: Router) -> Router {
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
     use axum::response::IntoResponse;
     tracing::error!("a request handler panicked");
-    super::problem::Problem::new(
-        http::StatusCode::INTERNAL_SERVER_ERROR,
-        "internal_error",
-        "Something went wrong on our side. Quote the x-request-id header when reporting it.",
-    )
-    .into_response()
+    super::api::error::code_problem(app::error_code::ErrorCode::InternalError, None).into_response()
 }

@@ -1,9 +1,10 @@
 //! Operational endpoints for load balancers and orchestrators.
 
-use axum::{extract::State, http::StatusCode, response::IntoResponse, Json};
+use app::error_code::ErrorCode;
+use axum::{extract::State, response::IntoResponse, Json};
 use serde_json::json;
 
-use super::problem::Problem;
+use super::api::error::code_problem;
 use crate::state::AppState;
 
 /// Liveness: 200 while the process runs and serves requests.
@@ -18,11 +19,6 @@ pub async fn readyz(State(state): State<AppState>) -> axum::response::Response {
         Json(json!({ "status": "ready" })).into_response()
     } else {
         tracing::warn!("readiness probe failed: the database does not answer");
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
-            "The database does not answer; try again shortly.",
-        )
-        .into_response()
+        code_problem(ErrorCode::DatabaseUnavailable, None).into_response()
     }
 }

@@ -242,7 +242,7 @@ async fn five_failures_lock_the_account_until_the_clock_moves_on(app: TestApp) {
     assert!((29 * 60..=30 * 60).contains(&retry_after), "{retry_after}");
     let body = problem(fifth, 429, "account_locked").await;
     assert!(
-        body["detail"].as_str().unwrap().contains("30 minutes"),
+        body["detail"].as_str().unwrap().contains("30 more minutes"),
         "{body}"
     );
 

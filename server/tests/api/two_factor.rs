@@ -133,7 +133,7 @@ async fn setup_then_a_valid_code_turns_2fa_on(app: TestApp) {
         )
         .await,
         400,
-        "invalid_code",
+        "invalid_setup_code",
     )
     .await;
     let right = json!({ "code": code(app, &secret, 0) });
@@ -186,7 +186,7 @@ async fn a_repeated_setup_replaces_the_pending_secret(app: TestApp) {
         )
         .await,
         400,
-        "invalid_code",
+        "invalid_setup_code",
     )
     .await;
     let fresh = json!({ "code": code(&app, &second, 0) });

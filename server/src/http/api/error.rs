@@ -1,8 +1,14 @@
-//! The JSON API's one mapping from service errors (and request rejections)
-//! to problem+json, with the headers clients rely on: `Retry-After` on 429 and 503,
-//! `WWW-Authenticate` on 401.
+//! The JSON API's errors as problem+json, with the headers clients rely on:
+//! `Retry-After` on 429 and 503, `WWW-Authenticate` on 401. A service error
+//! is told as the service decided (`AuthError::into_answer`: the code, its
+//! status and sentence from `app::error_code`, the fields), exactly as the
+//! pages tell it; only request rejections (a body or query this API cannot
+//! read) have codes of their own here.
 
-use app::auth::{AuthError, FieldError};
+use app::{
+    auth::{AuthError, ErrorAnswer},
+    error_code::ErrorCode,
+};
 use axum::{
     extract::rejection::{JsonRejection, PathRejection, QueryRejection},
     http::{header, HeaderValue, StatusCode},
@@ -82,181 +88,14 @@ impl IntoResponse for ApiError {
 }
 
 fn service_error_response(error: AuthError) -> Response {
-    use AuthError::*;
-    let retry_after = error.retry_after();
-    let problem = match error {
-        InvalidCredentials => Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-            "The email or password is incorrect.",
-        ),
-        AccountLocked { retry_after, .. } => Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "account_locked",
-            format!(
-                "The account is locked after too many failed sign-ins. Try again in {}.",
-                minutes(retry_after.as_secs())
-            ),
-        ),
-        AccountDisabled => Problem::new(
-            StatusCode::FORBIDDEN,
-            "account_disabled",
-            "This account is disabled. Contact an administrator.",
-        ),
-        EmailNotVerified => Problem::new(
-            StatusCode::FORBIDDEN,
-            "email_not_verified",
-            "Confirm your email address first: open the link in the verification email.",
-        ),
-        EmailAlreadyVerified => Problem::new(
-            StatusCode::CONFLICT,
-            "email_already_verified",
-            "The email address is already verified.",
-        ),
-        InvalidResetToken => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_reset_token",
-            "The reset token is invalid, expired or was already used; request a new one.",
-        ),
-        InvalidVerificationToken => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_verification_token",
-            "The verification token is invalid, expired or was already used; request a new one.",
-        ),
-        Validation(errors) => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "validation_error",
-            "Some fields are not valid.",
-        )
-        .with_errors(errors),
-        WeakPassword(errors) => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "weak_password",
-            "The password does not meet the password policy.",
-        )
-        .with_errors(errors),
-        PasswordMismatch => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "password_mismatch",
-            "The new password and its confirmation differ.",
-        )
-        .with_errors(vec![FieldError::new("confirm_password", "password_mismatch")]),
-        PasswordReused => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "password_reused",
-            "Choose a password you have not used recently.",
-        ),
-        EmailTaken => Problem::new(
-            StatusCode::CONFLICT,
-            "email_taken",
-            "An account with this email address already exists.",
-        ),
-        UsernameTaken => Problem::new(
-            StatusCode::CONFLICT,
-            "username_taken",
-            "This username is taken.",
-        ),
-        Unauthenticated => Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "Send an access token: Authorization: Bearer <token>.",
-        ),
-        InvalidToken => Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_token",
-            "The token is invalid, expired or revoked.",
-        ),
-        Forbidden => Problem::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "You do not have permission to do this.",
-        ),
-        NotFound => Problem::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
-        ReauthenticationRequired => Problem::new(
-            StatusCode::FORBIDDEN,
-            "reauthentication_required",
-            format!(
-                "Confirm it is you: send your current password in `password`, or sign in \
-                 again (a sign-in within the last {} minutes is enough).",
-                app::auth::sign_in::reauthentication::REAUTHENTICATION_WINDOW_MINUTES
-            ),
-        )
-        .with_errors(vec![FieldError::new("password", "reauthentication_required")]),
-        InvalidCode => Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_code",
-            "The code is wrong, expired or was already used.",
-        ),
-        InvalidSetupCode => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_code",
-            "The code does not match; check the authenticator app's clock and try the current code.",
-        ),
-        TwoFactorAlreadyEnabled => Problem::new(
-            StatusCode::CONFLICT,
-            "two_factor_already_enabled",
-            "Two-factor authentication is already on.",
-        ),
-        TwoFactorNotEnabled => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "two_factor_not_enabled",
-            "Two-factor authentication is off for this account.",
-        ),
-        TwoFactorSetupRequired => Problem::new(
-            StatusCode::BAD_REQUEST,
-            "two_factor_setup_required",
-            "Start the setup first (POST /api/auth/setup-2fa).",
-        ),
-        TooManyAttempts { retry_after } => Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!(
-                "Too many wrong codes. Try again in {}.",
-                minutes(retry_after.as_secs())
-            ),
-        ),
-        RateLimited { .. } => Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many requests from this address; slow down.",
-        ),
-        Overloaded { .. } => Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "overloaded",
-            "Too many password checks are waiting; try again in a moment (see Retry-After).",
-        ),
-        HashingBusy { .. } => Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "hashing_busy",
-            "Another password check for this account or address is still running; \
-             wait for it before sending more (see Retry-After).",
-        ),
-        DatabaseUnavailable => Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
-            "The service is temporarily unavailable; try again shortly.",
-        ),
-        Internal(message) => {
-            // Logged inside the request span, so the log line carries the
-            // request id that the client sees in `x-request-id`.
-            tracing::error!(error = %message, "internal error");
-            Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
-                "Something went wrong on our side. Quote the x-request-id header when reporting it.",
-            )
-        }
-    };
-
-    let status = problem.status;
-    let code = problem.code;
-    let mut response = problem.into_response();
+    let answer = error.into_answer();
+    let mut response = problem(&answer).into_response();
     let headers = response.headers_mut();
-    if let Some(seconds) = retry_after {
+    if let Some(seconds) = answer.retry_after {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
-    if status == 401 {
-        let challenge = if code == "invalid_token" {
+    if answer.status() == 401 {
+        let challenge = if answer.code == ErrorCode::InvalidToken {
             r#"Bearer error="invalid_token""#
         } else {
             "Bearer"
@@ -269,11 +108,67 @@ fn service_error_response(error: AuthError) -> Response {
     response
 }
 
-/// "27 minutes", "1 minute", "less than a minute".
-fn minutes(seconds: u64) -> String {
-    match seconds.div_ceil(60) {
-        0 | 1 if seconds < 60 => "less than a minute".to_string(),
-        1 => "1 minute".to_string(),
-        n => format!("{n} minutes"),
+/// The problem+json body of an answer: a read of the table, nothing added.
+fn problem(answer: &ErrorAnswer) -> Problem {
+    code_problem(answer.code, answer.retry_after).with_errors(answer.fields.clone())
+}
+
+/// The problem for `code`, with its status and sentence from the table (for
+/// answers that are not a service's, such as a handler's panic).
+pub fn code_problem(code: ErrorCode, retry_after: Option<u64>) -> Problem {
+    let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Problem::new(status, code.as_str(), code.message(retry_after))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every service error reaches an API client as the table says, with the
+    /// same answer a page gets (`app::page_error`'s test holds the pages to
+    /// the same answers).
+    #[tokio::test]
+    async fn every_service_error_is_told_as_the_table_says() {
+        let walks = AuthError::one_of_each()
+            .into_iter()
+            .zip(AuthError::one_of_each());
+        for (error, same) in walks {
+            let answer = same.into_answer();
+            let code = answer.code;
+            let response = service_error_response(error);
+            assert_eq!(response.status().as_u16(), code.status(), "{code}");
+            assert_eq!(
+                response.headers()[header::CONTENT_TYPE],
+                crate::http::problem::CONTENT_TYPE
+            );
+            let retry_after = response
+                .headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+            assert_eq!(retry_after, answer.retry_after, "{code}");
+            assert_eq!(
+                response.headers().contains_key(header::WWW_AUTHENTICATE),
+                code.status() == 401,
+                "{code}"
+            );
+
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["code"], code.as_str());
+            assert_eq!(body["status"], code.status());
+            assert_eq!(body["detail"], code.message(answer.retry_after));
+            assert_eq!(body["type"], format!("/problems/{code}"));
+            let fields: Vec<(&str, &str)> = body["errors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+                .collect();
+            let expected: Vec<(&str, &str)> =
+                answer.fields.iter().map(|f| (f.field, f.code)).collect();
+            assert_eq!(fields, expected, "{code}");
+        }
     }
 }

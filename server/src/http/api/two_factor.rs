@@ -58,7 +58,7 @@ pub struct ConfirmSetupRequest {
     request_body = ConfirmSetupRequest,
     responses(
         (status = 200, description = "`{totp_enabled: true}`"),
-        (status = 400, description = "Wrong code (`invalid_code`) or no setup pending (`two_factor_setup_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Wrong code (`invalid_setup_code`) or no setup pending (`two_factor_setup_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong password (`invalid_credentials`), missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An older session without `password` (`reauthentication_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "2FA is already on", body = Problem, content_type = "application/problem+json"),
