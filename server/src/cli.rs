@@ -9,10 +9,7 @@ use std::{io::BufRead, net::IpAddr};
 
 use app::{
     auth::{
-        accounts::RegisterInput,
-        admin::Actor,
-        clock::SystemClock,
-        permissions::{roles_of, ROLE_ADMIN},
+        accounts::RegisterInput, admin::Actor, clock::SystemClock, permissions::ROLE_ADMIN,
         AuthError, AuthService, RequestMeta,
     },
     config::Config,
@@ -97,11 +94,15 @@ pub async fn run_admin(config: Config, command: AdminCommand) -> Result<String, 
             ))
         }
         AdminCommand::Promote { email, role } => {
-            let user = auth.find_user_by_email(&email).await.map_err(describe)?;
-            let mut roles = roles_of(auth.db(), user.id).await.map_err(describe)?;
+            let account = auth.find_user_by_email(&email).await.map_err(describe)?;
+            let current = auth
+                .user_detail(Actor::Operator, account.id, &meta)
+                .await
+                .map_err(describe)?;
+            let mut roles = current.profile.roles;
             roles.push(role);
             let updated = auth
-                .set_roles(Actor::Operator, user.id, &roles, &meta)
+                .set_roles(Actor::Operator, account.id, &roles, &meta)
                 .await
                 .map_err(describe)?;
             Ok(format!(

@@ -24,6 +24,7 @@ pub mod crypto;
 pub mod device_sessions;
 pub mod error;
 pub mod identity;
+pub mod ids;
 pub mod limits;
 pub mod outbox;
 pub mod password;
@@ -39,15 +40,34 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
-pub use device_sessions::Principal;
+pub use device_sessions::{OpenedSession, Principal};
 pub use error::{AuthError, ErrorAnswer, FieldError};
+pub use ids::{SessionId, UserId};
 pub use request::meta::RequestMeta;
 
 use crate::{config::Config, mail::Mailer};
 use clock::Clock;
 use crypto::keys::Keys;
-use limits::Limits;
+use device_sessions::{DatabaseSessions, SessionLookup};
+use limits::{BudgetStore, InMemoryBudgets, Limits};
 use password::hashing::{PasswordHasher, QueueLimits};
+
+/// The parts a deployment may replace: where rate-limit budgets are counted
+/// and where sessions are looked up. `Seams::default_for` is one node on its
+/// own, counting in memory and asking the database.
+pub struct Seams {
+    pub budgets: Arc<dyn BudgetStore>,
+    pub sessions: Arc<dyn SessionLookup>,
+}
+
+impl Seams {
+    pub fn default_for(db: &DatabaseConnection, config: &Config) -> Self {
+        Self {
+            budgets: Arc::new(InMemoryBudgets::from_config(config)),
+            sessions: Arc::new(DatabaseSessions::new(db.clone())),
+        }
+    }
+}
 
 /// Cheap to clone; shared by every request of both transports.
 #[derive(Clone)]
@@ -62,6 +82,7 @@ struct Inner {
     keys: Keys,
     hasher: PasswordHasher,
     limits: Limits,
+    sessions: Arc<dyn SessionLookup>,
     mailer: Mailer,
     /// Wakes the mail worker when a request queued a message.
     mail_wakeup: Notify,
@@ -73,6 +94,17 @@ impl AuthService {
         db: DatabaseConnection,
         config: Arc<Config>,
         clock: Arc<dyn Clock>,
+    ) -> Result<Self, AuthError> {
+        let seams = Seams::default_for(&db, &config);
+        Self::with_seams(db, config, clock, seams)
+    }
+
+    /// Like `new`, with the given seams.
+    pub fn with_seams(
+        db: DatabaseConnection,
+        config: Arc<Config>,
+        clock: Arc<dyn Clock>,
+        seams: Seams,
     ) -> Result<Self, AuthError> {
         // One hash at a time per core: more would only queue inside the CPU
         // and slow every hash down together.
@@ -89,7 +121,8 @@ impl AuthService {
                         capacity: cores * config.password_hash_queue_per_thread,
                     },
                 ),
-                limits: Limits::from_config(&config),
+                limits: Limits::new(seams.budgets, config.rate_limit_ipv6_prefix),
+                sessions: seams.sessions,
                 mailer: Mailer::from_config(&config).map_err(AuthError::Internal)?,
                 mail_wakeup: Notify::new(),
                 db,
@@ -114,6 +147,11 @@ impl AuthService {
     /// The rate limits of every door (`limits::policy`).
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
+    }
+
+    /// Where sessions are checked (`device_sessions::lookup`).
+    pub(crate) fn session_lookup(&self) -> &dyn SessionLookup {
+        self.inner.sessions.as_ref()
     }
 
     pub fn mailer(&self) -> &Mailer {

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::auth::{error::AuthError, AuthService};
+use crate::auth::{error::AuthError, ids::UserId, AuthService};
 use crate::entities::{role_permissions, user_roles};
 
 pub const ROLE_ADMIN: &str = "admin";
@@ -39,7 +39,11 @@ pub async fn roles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<St
 
 impl AuthService {
     /// Whether any role of the user grants `permission` (or `*`).
-    pub async fn has_permission(&self, user_id: Uuid, permission: &str) -> Result<bool, AuthError> {
+    pub async fn has_permission(
+        &self,
+        user_id: UserId,
+        permission: &str,
+    ) -> Result<bool, AuthError> {
         let granted = role_permissions::Entity::find()
             .filter(
                 role_permissions::Column::Role.in_subquery(

@@ -26,7 +26,7 @@ pub async fn visitor() -> Result<Option<SignedInVisitor>, PageError> {
             };
             Ok(Some(SignedInVisitor {
                 can_manage_users: auth.has_permission(principal.user_id, USERS_READ).await?,
-                username: principal.user.username,
+                username: principal.account.username,
             }))
         }
         .await,

@@ -2,17 +2,16 @@
 //! (`RequestMeta`, read as the JSON API reads it), and the browser's cookie
 //! session, which names the `sessions` row of the signed-in device.
 
+use crate::auth::{OpenedSession, SessionId, UserId};
 use std::net::SocketAddr;
 
 use axum::extract::ConnectInfo;
 use leptos::prelude::use_context;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
-use uuid::Uuid;
 
 use crate::{
     auth::{limits::Door, AuthService, Principal, RequestMeta},
-    entities::device_sessions as sessions,
     error_code::ErrorCode,
     page_error::PageError,
 };
@@ -27,8 +26,8 @@ const CHALLENGE: &str = "two_factor_challenge";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct SignedIn {
-    session_id: Uuid,
-    user_id: Uuid,
+    session_id: SessionId,
+    user_id: UserId,
 }
 
 pub(crate) fn internal(error: impl std::fmt::Display) -> PageError {
@@ -69,7 +68,7 @@ pub async fn public_request_meta(auth: &AuthService) -> Result<RequestMeta, Page
 
 /// After a successful sign-in: a new cookie session id (so a session id
 /// planted before sign-in is worthless) that names the new device session.
-pub async fn establish(session: &sessions::Model) -> Result<(), PageError> {
+pub async fn establish(session: &OpenedSession) -> Result<(), PageError> {
     let cookie = cookie_session().await?;
     cookie.remove_value(CHALLENGE).await.map_err(internal)?;
     cookie.cycle_id().await.map_err(internal)?;

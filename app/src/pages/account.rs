@@ -35,8 +35,8 @@ pub async fn account_overview() -> Result<AccountSummary, PageError> {
                 active_sessions,
                 backup_codes_remaining: backup_codes.remaining,
                 password_changed_at: principal
-                    .user
-                    .last_password_change
+                    .account
+                    .password_changed_at
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             })
         }

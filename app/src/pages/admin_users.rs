@@ -115,7 +115,7 @@ pub async fn admin_remove_two_factor(user_id: String, password: String) -> Resul
 
 /// The account a form names; a malformed id is an account that is not there.
 #[cfg(feature = "ssr")]
-fn account_id(text: &str) -> Result<uuid::Uuid, PageError> {
+fn account_id(text: &str) -> Result<crate::auth::UserId, PageError> {
     text.parse()
         .map_err(|_| PageError::new(crate::error_code::ErrorCode::AccountNotFound))
 }

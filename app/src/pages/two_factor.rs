@@ -42,7 +42,7 @@ pub async fn two_factor_settings() -> Result<TwoFactorState, PageError> {
         async move {
             let auth = browser::auth()?;
             let principal = browser::signed_in_or_redirect(&auth, HERE).await?;
-            let enabled = principal.user.totp_enabled;
+            let enabled = principal.account.factors.totp;
             Ok(TwoFactorState {
                 enabled,
                 backup_codes: auth.backup_codes_status(&principal).await?,

@@ -355,7 +355,7 @@ async fn the_command_line_creates_the_first_administrator() {
 async fn permissions_can_be_extended_at_run_time() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let tokens = app.signed_up("editor").await;
-    let id: uuid::Uuid = user_id(&app, &tokens.access_token).await.parse().unwrap();
+    let id: app::auth::UserId = user_id(&app, &tokens.access_token).await.parse().unwrap();
     let auth = &app.state.auth;
     let meta = RequestMeta::new([127, 0, 0, 1].into(), None, None);
     auth.set_roles(Actor::Operator, id, &["editor".to_string()], &meta)

@@ -25,6 +25,7 @@ async fn id_of(app: &TestApp, name: &str) -> uuid::Uuid {
         .await
         .unwrap()
         .id
+        .as_uuid()
 }
 
 /// (2FA on, a secret stored, number of backup codes) of an account, read

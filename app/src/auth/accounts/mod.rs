@@ -2,6 +2,9 @@
 //! activity.
 
 pub(crate) mod credential_change;
+mod view;
+
+pub use view::Account;
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -15,6 +18,7 @@ use crate::auth::{
     device_sessions::{rfc3339, Principal},
     error::AuthError,
     identity::{Email, Username},
+    ids::UserId,
     password::{
         hashing::{HashOwner, Verification},
         policy, Password,
@@ -150,7 +154,7 @@ impl AuthService {
     /// The caller's profile, from the account and roles read while
     /// authenticating.
     pub async fn profile(&self, principal: &Principal) -> Result<UserProfile, AuthError> {
-        Ok(profile_of(&principal.user, principal.roles.clone()))
+        Ok(principal.account.profile(principal.roles.clone()))
     }
 
     /// Changes the password after checking the current one; every other
@@ -179,7 +183,7 @@ impl AuthService {
             .hash_new_password(&user, "new_password", input.new_password, meta)
             .await?;
         let now = self.now();
-        let keep_session = principal.session_id;
+        let keep_session = principal.session_id.as_uuid();
         let user_id = user.id;
         let meta = meta.clone();
         let service = self.clone();
@@ -218,7 +222,14 @@ impl AuthService {
         before: Option<i64>,
     ) -> Result<ActivityPage, AuthError> {
         let limit = limit.unwrap_or(50).clamp(1, MAX_ACTIVITY_PAGE);
-        let rows = audit::page(self.db(), Some(principal.user_id), None, limit, before).await?;
+        let rows = audit::page(
+            self.db(),
+            Some(principal.user_id.as_uuid()),
+            None,
+            limit,
+            before,
+        )
+        .await?;
         let next_before = (rows.len() as u64 == limit)
             .then(|| rows.last().map(|r| r.id))
             .flatten();
@@ -296,8 +307,8 @@ impl AuthService {
         remember_password(db, user_id, hash, now).await
     }
 
-    pub(crate) async fn user(&self, user_id: Uuid) -> Result<users::Model, AuthError> {
-        users::Entity::find_by_id(user_id)
+    pub(crate) async fn user(&self, user_id: UserId) -> Result<users::Model, AuthError> {
+        users::Entity::find_by_id(user_id.as_uuid())
             .one(self.db())
             .await?
             .ok_or(AuthError::InvalidToken)
@@ -362,20 +373,5 @@ fn duplicate_to_conflict(error: DbErr) -> AuthError {
         }
         Some(SqlErr::UniqueConstraintViolation(_)) => AuthError::UsernameTaken,
         _ => error.into(),
-    }
-}
-
-/// What an account shows of itself.
-pub(crate) fn profile_of(user: &users::Model, roles: Vec<String>) -> UserProfile {
-    UserProfile {
-        id: user.id.to_string(),
-        email: user.email.clone(),
-        username: user.username.clone(),
-        is_active: user.is_active,
-        totp_enabled: user.totp_enabled,
-        email_verified: user.email_verified,
-        roles,
-        created_at: rfc3339(user.created_at),
-        last_login: user.last_login.map(rfc3339),
     }
 }

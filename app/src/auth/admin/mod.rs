@@ -15,10 +15,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{
+    accounts::Account,
     accounts::MAX_ACTIVITY_PAGE,
     audit::{self, AuditAction},
     device_sessions::{revoke_where, rfc3339},
     error::{AuthError, FieldError},
+    ids::UserId,
     permissions::{roles_of, AUDIT_READ, ROLE_ADMIN, USERS_READ, USERS_WRITE},
     request::meta::RequestMeta,
     AuthService, Principal,
@@ -41,7 +43,7 @@ pub enum Actor<'a> {
 impl Actor<'_> {
     pub(crate) fn id(self) -> Option<Uuid> {
         match self {
-            Self::User(principal) => Some(principal.user_id),
+            Self::User(principal) => Some(principal.user_id.as_uuid()),
             Self::Operator => None,
         }
     }
@@ -62,7 +64,10 @@ impl AuthService {
             return Ok(());
         };
         self.limits()
-            .admit_door(crate::auth::limits::Door::Admin, principal.user_id)
+            .admit_door(
+                crate::auth::limits::Door::Admin,
+                principal.user_id.as_uuid(),
+            )
             .await?;
         if self.has_permission(principal.user_id, permission).await? {
             return Ok(());
@@ -70,7 +75,7 @@ impl AuthService {
         audit::record(
             self.db(),
             self.now(),
-            Some(principal.user_id),
+            Some(principal.user_id.as_uuid()),
             AuditAction::PermissionDenied,
             json!({ "permission": permission }),
             meta,
@@ -124,9 +129,10 @@ impl AuthService {
     pub async fn user_detail(
         &self,
         actor: Actor<'_>,
-        user_id: Uuid,
+        user_id: UserId,
         meta: &RequestMeta,
     ) -> Result<AdminUser, AuthError> {
+        let user_id = user_id.as_uuid();
         self.require_permission(actor, USERS_READ, meta).await?;
         let user = self.find_user(user_id).await?;
         self.admin_view(user).await
@@ -139,10 +145,11 @@ impl AuthService {
     pub async fn set_roles(
         &self,
         actor: Actor<'_>,
-        user_id: Uuid,
+        user_id: UserId,
         roles: &[String],
         meta: &RequestMeta,
     ) -> Result<AdminUser, AuthError> {
+        let user_id = user_id.as_uuid();
         self.require_permission(actor, USERS_WRITE, meta).await?;
         self.find_user(user_id).await?;
         let mut wanted: Vec<String> = roles.iter().map(|r| r.trim().to_lowercase()).collect();
@@ -236,9 +243,10 @@ impl AuthService {
     pub async fn unlock_user(
         &self,
         actor: Actor<'_>,
-        user_id: Uuid,
+        user_id: UserId,
         meta: &RequestMeta,
     ) -> Result<AdminUser, AuthError> {
+        let user_id = user_id.as_uuid();
         self.require_permission(actor, USERS_WRITE, meta).await?;
         self.find_user(user_id).await?;
         users::Entity::update_many()
@@ -268,9 +276,10 @@ impl AuthService {
     pub async fn revoke_user_sessions(
         &self,
         actor: Actor<'_>,
-        user_id: Uuid,
+        user_id: UserId,
         meta: &RequestMeta,
     ) -> Result<u64, AuthError> {
+        let user_id = user_id.as_uuid();
         self.require_permission(actor, USERS_WRITE, meta).await?;
         self.find_user(user_id).await?;
         let now = self.now();
@@ -298,12 +307,13 @@ impl AuthService {
     pub async fn audit_log(
         &self,
         actor: Actor<'_>,
-        user_id: Option<Uuid>,
+        user_id: Option<UserId>,
         action: Option<&str>,
         limit: Option<u64>,
         before: Option<i64>,
         meta: &RequestMeta,
     ) -> Result<AuditPage, AuthError> {
+        let user_id = user_id.map(UserId::as_uuid);
         self.require_permission(actor, AUDIT_READ, meta).await?;
         let limit = limit.unwrap_or(50).clamp(1, MAX_ACTIVITY_PAGE);
         let rows = audit::page(self.db(), user_id, action, limit, before).await?;
@@ -329,11 +339,12 @@ impl AuthService {
     }
 
     /// The account with this email, for the command line.
-    pub async fn find_user_by_email(&self, email: &str) -> Result<users::Model, AuthError> {
+    pub async fn find_user_by_email(&self, email: &str) -> Result<Account, AuthError> {
         users::Entity::find()
             .filter(users::Column::EmailNormalized.eq(email.trim().to_lowercase()))
             .one(self.db())
             .await?
+            .map(|user| Account::of(&user))
             .ok_or(AuthError::NotFound)
     }
 
@@ -348,7 +359,7 @@ impl AuthService {
         let roles = roles_of(self.db(), user.id).await?;
         let now = self.now();
         Ok(AdminUser {
-            profile: crate::auth::accounts::profile_of(&user, roles),
+            profile: crate::auth::accounts::Account::of(&user).profile(roles),
             failed_login_attempts: user.failed_login_attempts,
             locked_until: user.locked_until.filter(|t| *t > now).map(rfc3339),
         })

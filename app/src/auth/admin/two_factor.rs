@@ -7,14 +7,15 @@
 //! challenges end, the event is audited with actor and target, and the user
 //! is emailed a notice (no token in it) — all in one transaction.
 
+use crate::auth::second_factor::Factors;
 use sea_orm::{EntityTrait, TransactionTrait};
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::auth::{
     admin::Actor,
     audit::{self, AuditAction},
     error::AuthError,
+    ids::UserId,
     permissions::USERS_WRITE,
     request::meta::RequestMeta,
     second_factor::enrolment::remove_totp,
@@ -32,14 +33,16 @@ impl AuthService {
     pub async fn remove_user_two_factor(
         &self,
         actor: Actor<'_>,
-        user_id: Uuid,
+        user_id: UserId,
         admin_password: &str,
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
+        let user_id = user_id.as_uuid();
         self.require_permission(actor, USERS_WRITE, meta).await?;
         if let Actor::User(principal) = actor {
+            let admin = self.user(principal.user_id).await?;
             self.reauthenticate(
-                &principal.user,
+                &admin,
                 "password",
                 admin_password,
                 "remove_user_two_factor",
@@ -51,7 +54,7 @@ impl AuthService {
             .one(self.db())
             .await?
             .ok_or(AuthError::NotFound)?;
-        if !user.totp_enabled {
+        if !Factors::of(&user).totp {
             return Err(AuthError::TwoFactorNotEnabled);
         }
         let notice = templates::two_factor_removed(&TwoFactorRemovedEmail {

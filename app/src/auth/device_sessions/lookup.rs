@@ -1,54 +1,76 @@
 //! Checking a session on every authenticated request: the bearer token or
-//! the browser's cookie session names a `sessions` row, read with its
-//! account and roles in one query.
+//! the browser's cookie session names a session, which must be active, of
+//! the right kind, and belong to an active account.
+//!
+//! The lookup itself is a seam (`SessionLookup`): the database answers by
+//! default (`DatabaseSessions`); a cache can sit in front of it, provided
+//! everything that ends a session or changes what it may do reaches it.
 
-use chrono::Duration;
-use sea_orm::{
-    sea_query::Expr, ColumnTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QueryResult, QuerySelect, RelationDef,
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Principal, SessionKind};
+use crate::auth::{
+    accounts::Account,
+    device_sessions::tokens,
+    error::AuthError,
+    ids::{SessionId, UserId},
+    AuthService,
 };
-use uuid::Uuid;
-
-use super::{is_active, Principal, SessionKind};
-use crate::auth::{device_sessions::tokens, error::AuthError, AuthService};
-use crate::entities::{device_sessions as sessions, user_roles, users};
 
 /// `last_activity` is written at most this often per session, so an API
 /// client's every request does not turn into a database write.
 const ACTIVITY_RESOLUTION_SECONDS: i64 = 60;
 
-/// One row of the principal query: the session and one role of its account
-/// (the roles are LEFT JOINed, so an account without roles gives one row
-/// with none).
-struct SessionWithRole {
-    session: sessions::Model,
-    role: Option<String>,
+/// An active session as a lookup finds it.
+#[derive(Debug, Clone)]
+pub struct ActiveSession {
+    pub session_id: SessionId,
+    pub account: Account,
+    /// Sorted, without duplicates.
+    pub roles: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_activity: DateTime<Utc>,
 }
 
-impl FromQueryResult for SessionWithRole {
-    fn from_query_result(row: &QueryResult, prefix: &str) -> Result<Self, DbErr> {
-        Ok(Self {
-            session: sessions::Model::from_query_result(row, prefix)?,
-            role: row.try_get("", "role")?,
-        })
-    }
+/// Where the service asks whether a session is still good.
+#[async_trait::async_trait]
+pub trait SessionLookup: Send + Sync + 'static {
+    /// The session `session` of `user`, of `kind`, if it is neither
+    /// revoked nor expired at `now` and its account is active.
+    async fn active_session(
+        &self,
+        session: SessionId,
+        user: UserId,
+        kind: SessionKind,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ActiveSession>, AuthError>;
+
+    /// Records that the session was used at `now`.
+    async fn record_activity(
+        &self,
+        session: SessionId,
+        now: DateTime<Utc>,
+    ) -> Result<(), AuthError>;
 }
+
 impl AuthService {
     /// Verifies a bearer token and that its session is still active.
+    #[tracing::instrument(skip_all, fields(user_id, session_id))]
     pub async fn authenticate(&self, access_token: &str) -> Result<Principal, AuthError> {
         let claims = tokens::verify_access(self.keys(), access_token, self.now())?;
         let principal = self
-            .principal_for(claims.sid, claims.sub, SessionKind::Api)
+            .principal_for(claims.sid.into(), claims.sub.into(), SessionKind::Api)
             .await?;
         self.admit_signed_in(principal).await
     }
 
     /// The signed-in user of a browser, whose cookie session names the
-    /// `sessions` row (so that "sign out everywhere" ends it too).
+    /// device session (so that "sign out everywhere" ends it too).
+    #[tracing::instrument(skip_all, fields(%user_id, %session_id))]
     pub async fn authenticate_browser(
         &self,
-        session_id: Uuid,
-        user_id: Uuid,
+        session_id: SessionId,
+        user_id: UserId,
     ) -> Result<Principal, AuthError> {
         let principal = self
             .principal_for(session_id, user_id, SessionKind::Browser)
@@ -63,60 +85,42 @@ impl AuthService {
     /// everywhere" and a password change always get through.
     async fn admit_signed_in(&self, principal: Principal) -> Result<Principal, AuthError> {
         self.limits()
-            .admit_door(crate::auth::limits::Door::SignedIn, principal.session_id)
+            .admit_door(
+                crate::auth::limits::Door::SignedIn,
+                principal.session_id.as_uuid(),
+            )
             .await?;
         Ok(principal)
     }
 
-    /// The principal of an active session of `kind`. One query reads the
-    /// session, its account and the account's current roles together: this
-    /// runs on every authenticated request, so a role taken away counts at
-    /// once without a second round trip.
+    /// The principal of an active session of `kind`; its activity is
+    /// recorded at most once per `ACTIVITY_RESOLUTION_SECONDS`.
     async fn principal_for(
         &self,
-        session_id: Uuid,
-        user_id: Uuid,
+        session_id: SessionId,
+        user_id: UserId,
         kind: SessionKind,
     ) -> Result<Principal, AuthError> {
         let now = self.now();
-        let roles_of_session: RelationDef = sessions::Entity::belongs_to(user_roles::Entity)
-            .from(sessions::Column::UserId)
-            .to(user_roles::Column::UserId)
-            .into();
-        let rows = sessions::Entity::find_by_id(session_id)
-            .filter(sessions::Column::UserId.eq(user_id))
-            .filter(sessions::Column::Kind.eq(kind.as_str()))
-            .find_also_related(users::Entity)
-            .join(JoinType::LeftJoin, roles_of_session)
-            .column_as(user_roles::Column::Role, "role")
-            .into_model::<SessionWithRole, users::Model>()
-            .all(self.db())
-            .await?;
-        let mut roles: Vec<String> = rows
-            .iter()
-            .filter_map(|(row, _)| row.role.clone())
-            .collect();
-        roles.sort();
-        roles.dedup();
-        let (session, user) = rows
-            .into_iter()
-            .next()
-            .and_then(|(row, user)| Some((row.session, user?)))
-            .filter(|(session, user)| is_active(session, now) && user.is_active)
+        let found = self
+            .session_lookup()
+            .active_session(session_id, user_id, kind, now)
+            .await?
             .ok_or(AuthError::InvalidToken)?;
-        if now - session.last_activity > Duration::seconds(ACTIVITY_RESOLUTION_SECONDS) {
-            sessions::Entity::update_many()
-                .col_expr(sessions::Column::LastActivity, Expr::value(now))
-                .filter(sessions::Column::Id.eq(session.id))
-                .exec(self.db())
+        if now - found.last_activity > Duration::seconds(ACTIVITY_RESOLUTION_SECONDS) {
+            self.session_lookup()
+                .record_activity(session_id, now)
                 .await?;
         }
+        let span = tracing::Span::current();
+        span.record("user_id", tracing::field::display(user_id));
+        span.record("session_id", tracing::field::display(session_id));
         Ok(Principal {
-            user_id: session.user_id,
-            session_id: session.id,
-            user,
-            roles,
-            signed_in_at: session.created_at,
+            user_id: found.account.id,
+            session_id: found.session_id,
+            account: found.account,
+            roles: found.roles,
+            signed_in_at: found.created_at,
         })
     }
 }

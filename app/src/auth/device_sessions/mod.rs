@@ -3,10 +3,13 @@
 //! and rotated on refresh. Expired rows are removed by a periodic task.
 
 mod lookup;
+mod lookup_database;
 mod refresh;
 mod revocation;
 pub mod tokens;
 
+pub use lookup::{ActiveSession, SessionLookup};
+pub use lookup_database::DatabaseSessions;
 pub(crate) use revocation::revoke_where;
 
 use chrono::{DateTime, Duration, Utc};
@@ -14,12 +17,15 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use crate::auth::{
+    accounts::Account,
     error::AuthError,
+    ids::{SessionId, UserId},
+    permissions::roles_of,
     request::meta::{clean_text, RequestMeta},
     AuthService,
 };
 use crate::{
-    entities::{device_sessions as sessions, users},
+    entities::device_sessions as sessions,
     types::{SessionInfo, TokenPair},
 };
 
@@ -40,18 +46,28 @@ impl SessionKind {
     }
 }
 
-/// An authenticated caller: a verified access token whose session is active,
-/// with the account and its roles (sorted) as they were read in the same
-/// query.
+/// An authenticated caller: a verified access token (or the browser's
+/// cookie session) whose session is active, with the account and its roles
+/// (sorted) as they were read in the same lookup. Holds no row, hash or
+/// secret: its `Debug` is safe to log.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    pub user_id: Uuid,
-    pub session_id: Uuid,
-    pub user: users::Model,
+    pub user_id: UserId,
+    pub session_id: SessionId,
+    pub account: Account,
     pub roles: Vec<String>,
     /// When this session's owner proved who they are: the session's
     /// `created_at`, which a refresh does not move.
     pub signed_in_at: DateTime<Utc>,
+}
+
+/// A session a sign-in just opened: the browser's cookie session names it,
+/// an API client gets its tokens (`issue_tokens`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenedSession {
+    pub id: SessionId,
+    pub user_id: UserId,
+    generation: i64,
 }
 
 impl AuthService {
@@ -63,7 +79,7 @@ impl AuthService {
         kind: SessionKind,
         device_name: Option<&str>,
         meta: &RequestMeta,
-    ) -> Result<sessions::Model, AuthError> {
+    ) -> Result<OpenedSession, AuthError> {
         let now = self.now();
         let session = sessions::Model {
             id: Uuid::new_v4(),
@@ -81,10 +97,31 @@ impl AuthService {
             revoked_at: None,
             revoked_reason: None,
         };
-        sessions::Entity::insert(sessions::ActiveModel::from(session.clone()))
+        let opened = OpenedSession {
+            id: session.id.into(),
+            user_id: session.user_id.into(),
+            generation: session.refresh_generation,
+        };
+        sessions::Entity::insert(sessions::ActiveModel::from(session))
             .exec_without_returning(db)
             .await?;
-        Ok(session)
+        Ok(opened)
+    }
+
+    /// The access and refresh tokens of a session a sign-in just opened,
+    /// with the account's current roles. Password sign-in and 2FA
+    /// completion both hand tokens out through here.
+    pub(crate) async fn issue_tokens(
+        &self,
+        session: OpenedSession,
+    ) -> Result<TokenPair, AuthError> {
+        let roles = roles_of(self.db(), session.user_id.as_uuid()).await?;
+        self.tokens_for(
+            session.user_id.as_uuid(),
+            session.id.as_uuid(),
+            session.generation,
+            roles,
+        )
     }
 
     /// Access and refresh tokens for a session at its current generation.
@@ -127,7 +164,7 @@ impl AuthService {
         Ok(rows
             .into_iter()
             .map(|s| SessionInfo {
-                current: s.id == principal.session_id,
+                current: SessionId::from(s.id) == principal.session_id,
                 id: s.id.to_string(),
                 device_name: s.device_name,
                 ip_address: s.ip_address,

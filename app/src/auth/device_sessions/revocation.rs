@@ -4,12 +4,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
-use uuid::Uuid;
 
 use super::Principal;
 use crate::auth::{
     audit::{self, AuditAction},
     error::AuthError,
+    ids::SessionId,
     request::meta::RequestMeta,
     AuthService,
 };
@@ -23,7 +23,7 @@ impl AuthService {
         audit::record(
             self.db(),
             self.now(),
-            Some(principal.user_id),
+            Some(principal.user_id.as_uuid()),
             AuditAction::Logout,
             json!({ "session_id": principal.session_id }),
             meta,
@@ -43,7 +43,7 @@ impl AuthService {
         audit::record(
             self.db(),
             self.now(),
-            Some(principal.user_id),
+            Some(principal.user_id.as_uuid()),
             AuditAction::LogoutAll,
             json!({ "revoked": revoked }),
             meta,
@@ -69,7 +69,7 @@ impl AuthService {
         audit::record(
             self.db(),
             self.now(),
-            Some(principal.user_id),
+            Some(principal.user_id.as_uuid()),
             AuditAction::LogoutAll,
             json!({ "revoked": revoked, "kept_current": true }),
             meta,
@@ -84,9 +84,10 @@ impl AuthService {
     pub async fn revoke_session(
         &self,
         principal: &Principal,
-        session_id: Uuid,
+        session_id: SessionId,
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
+        let session_id = session_id.as_uuid();
         let revoked = self
             .revoke_where(
                 sessions::Column::Id
@@ -101,7 +102,7 @@ impl AuthService {
         audit::record(
             self.db(),
             self.now(),
-            Some(principal.user_id),
+            Some(principal.user_id.as_uuid()),
             AuditAction::SessionRevoked,
             json!({ "session_id": session_id }),
             meta,

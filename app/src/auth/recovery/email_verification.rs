@@ -14,6 +14,7 @@ use crate::auth::{
     audit::{self, AuditAction},
     device_sessions::Principal,
     error::AuthError,
+    ids::UserId,
     recovery::account_tokens::{self, TokenPurpose},
     request::meta::RequestMeta,
     AuthService,
@@ -88,9 +89,10 @@ impl AuthService {
     /// with `REQUIRE_EMAIL_VERIFICATION` on and before any mail is sent).
     pub async fn verify_email_by_operator(
         &self,
-        user_id: Uuid,
+        user_id: UserId,
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
+        let user_id = user_id.as_uuid();
         let now = self.now();
         let txn = self.db().begin().await?;
         account_tokens::spend_all(&txn, user_id, TokenPurpose::VerifyEmail, now).await?;

@@ -4,6 +4,7 @@
 //! The TOTP secret exists only sealed (AES-256-GCM, bound to the user id) in
 //! `users.totp_secret`, or `totp_pending_secret` until confirmed.
 
+use crate::auth::second_factor::Factors;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -36,7 +37,7 @@ impl AuthService {
         principal: &Principal,
     ) -> Result<TwoFactorSetup, AuthError> {
         let user = self.user(principal.user_id).await?;
-        if user.totp_enabled {
+        if Factors::of(&user).totp {
             return Err(AuthError::TwoFactorAlreadyEnabled);
         }
         let secret = totp::generate_secret();
@@ -82,7 +83,7 @@ impl AuthService {
         let Some(pending) = user
             .totp_pending_secret
             .as_ref()
-            .filter(|_| !user.totp_enabled)
+            .filter(|_| !Factors::of(&user).totp)
         else {
             return Ok(None);
         };
@@ -116,7 +117,7 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
         let user = self.user(principal.user_id).await?;
-        if user.totp_enabled {
+        if Factors::of(&user).totp {
             return Err(AuthError::TwoFactorAlreadyEnabled);
         }
         let pending = user
@@ -130,7 +131,7 @@ impl AuthService {
             .ok_or(AuthError::InvalidSetupCode)?;
         let now = self.now();
         let user_id = user.id;
-        let keep_session = principal.session_id;
+        let keep_session = principal.session_id.as_uuid();
         let meta = meta.clone();
         self.db()
             .transaction::<_, (), AuthError>(|txn| {
@@ -189,7 +190,7 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
         let user = self.user(principal.user_id).await?;
-        if !user.totp_enabled {
+        if !Factors::of(&user).totp {
             return Err(AuthError::TwoFactorNotEnabled);
         }
         self.reauthenticate(&user, "password", password, "disable_two_factor", meta)

@@ -37,6 +37,31 @@ pub enum Factor<'a> {
     /// `disable-2fa` takes either: a 6-digit code is tried as TOTP first.
     Either(&'a str),
 }
+
+/// The second factors an account has enrolled. "2FA is on" means `any()`:
+/// the sign-in challenge, the policy and the profile ask this, never a
+/// column. TOTP is the only kind today; passkeys and security keys join it
+/// here.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Factors {
+    pub totp: bool,
+}
+
+impl Factors {
+    /// The factors enrolled on an account row: the one place that reads
+    /// the factor columns.
+    pub(crate) fn of(user: &users::Model) -> Self {
+        Self {
+            totp: user.totp_enabled,
+        }
+    }
+
+    /// Whether signing in needs a second factor.
+    pub fn any(self) -> bool {
+        self.totp
+    }
+}
+
 impl AuthService {
     /// Checks a second factor of a user with 2FA on, counting failures and
     /// locking verification after too many. On success the factor is spent:

@@ -21,13 +21,13 @@ use crate::auth::{
     audit::{self, AuditAction},
     device_sessions::SessionKind,
     error::AuthError,
-    permissions::roles_of,
     request::meta::{clean_text, RequestMeta},
     second_factor::Factor,
-    AuthService,
+    second_factor::Factors,
+    AuthService, OpenedSession,
 };
 use crate::{
-    entities::{device_sessions as sessions, two_factor_challenges as challenges, users},
+    entities::{two_factor_challenges as challenges, users},
     types::{TokenPair, TwoFactorChallenge},
 };
 
@@ -82,13 +82,7 @@ impl AuthService {
         let session = self
             .complete_challenge_session(challenge_token, factor, SessionKind::Api, meta)
             .await?;
-        let roles = roles_of(self.db(), session.user_id).await?;
-        self.tokens_for(
-            session.user_id,
-            session.id,
-            session.refresh_generation,
-            roles,
-        )
+        self.issue_tokens(session).await
     }
 
     /// Completes a sign-in with the challenge token and a second factor and
@@ -100,12 +94,12 @@ impl AuthService {
         factor: Factor<'_>,
         kind: SessionKind,
         meta: &RequestMeta,
-    ) -> Result<sessions::Model, AuthError> {
+    ) -> Result<OpenedSession, AuthError> {
         let challenge = self.find_challenge(challenge_token).await?;
         let user = users::Entity::find_by_id(challenge.user_id)
             .one(self.db())
             .await?
-            .filter(|user| user.is_active && user.totp_enabled)
+            .filter(|user| user.is_active && Factors::of(user).any())
             .ok_or(AuthError::InvalidToken)?;
         self.verify_second_factor(&user, factor, meta).await?;
 

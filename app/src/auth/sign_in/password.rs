@@ -12,13 +12,12 @@ use crate::auth::{
         hashing::{HashOwner, Verification},
         Password,
     },
-    permissions::roles_of,
     request::meta::RequestMeta,
     sign_in::lockout::Counter,
-    AuthService,
+    AuthService, OpenedSession,
 };
 use crate::{
-    entities::{device_sessions as sessions, users},
+    entities::users,
     types::{LoginOutcome, TwoFactorChallenge},
 };
 
@@ -31,7 +30,7 @@ pub struct LoginInput<'a> {
 /// The result of a correct password: a session, or the second step.
 #[derive(Debug)]
 pub enum SignIn {
-    Session(sessions::Model),
+    Session(OpenedSession),
     TwoFactorRequired(TwoFactorChallenge),
 }
 
@@ -45,16 +44,7 @@ impl AuthService {
     ) -> Result<LoginOutcome, AuthError> {
         match self.sign_in(input, SessionKind::Api, meta).await? {
             SignIn::TwoFactorRequired(challenge) => Ok(LoginOutcome::TwoFactorRequired(challenge)),
-            SignIn::Session(session) => {
-                let roles = roles_of(self.db(), session.user_id).await?;
-                self.tokens_for(
-                    session.user_id,
-                    session.id,
-                    session.refresh_generation,
-                    roles,
-                )
-                .map(LoginOutcome::Tokens)
-            }
+            SignIn::Session(session) => self.issue_tokens(session).await.map(LoginOutcome::Tokens),
         }
     }
 

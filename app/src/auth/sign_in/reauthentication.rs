@@ -51,7 +51,8 @@ impl AuthService {
     ) -> Result<(), AuthError> {
         match password.filter(|p| !p.is_empty()) {
             Some(password) => {
-                self.reauthenticate(&principal.user, "password", password, operation, meta)
+                let user = self.user(principal.user_id).await?;
+                self.reauthenticate(&user, "password", password, operation, meta)
                     .await
             }
             None if self.signed_in_recently(principal) => Ok(()),

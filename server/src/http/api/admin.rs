@@ -3,7 +3,7 @@
 //! only translate.
 
 use app::{
-    auth::admin::Actor,
+    auth::{admin::Actor, UserId},
     types::{AdminUser, AdminUserPage, AuditPage},
 };
 use axum::{extract::State, Json};
@@ -79,7 +79,7 @@ pub async fn user_detail(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
     CurrentUser(principal): CurrentUser,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<Json<AdminUser>> {
     let user = state
         .auth
@@ -114,7 +114,7 @@ pub async fn set_roles(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
     CurrentUser(principal): CurrentUser,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<UserId>,
     ApiJson(body): ApiJson<RolesRequest>,
 ) -> ApiResult<Json<AdminUser>> {
     let user = state
@@ -143,7 +143,7 @@ pub async fn unlock(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
     CurrentUser(principal): CurrentUser,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<Json<AdminUser>> {
     let user = state
         .auth
@@ -171,7 +171,7 @@ pub async fn revoke_sessions(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
     CurrentUser(principal): CurrentUser,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<Json<Value>> {
     let revoked = state
         .auth
@@ -207,7 +207,7 @@ pub async fn remove_two_factor(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
     CurrentUser(principal): CurrentUser,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<UserId>,
     ApiJson(body): ApiJson<PasswordConfirmation>,
 ) -> ApiResult<Json<Value>> {
     state
@@ -251,7 +251,7 @@ pub async fn audit_log(
         .auth
         .audit_log(
             Actor::User(&principal),
-            query.user_id,
+            query.user_id.map(UserId::from),
             query.action.as_deref(),
             query.limit,
             query.before,

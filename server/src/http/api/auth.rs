@@ -5,13 +5,13 @@ use app::{
     auth::{
         accounts::{ChangePasswordInput, RegisterInput},
         sign_in::password::LoginInput,
+        SessionId,
     },
     types::{ActivityPage, LoginOutcome, RegisteredUser, SessionInfo, TokenPair, UserProfile},
 };
 use axum::{extract::State, http::StatusCode, Json};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 use super::{
     error::ApiError,
@@ -253,7 +253,7 @@ pub async fn revoke_session(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
     CurrentUser(principal): CurrentUser,
-    ApiPath(id): ApiPath<Uuid>,
+    ApiPath(id): ApiPath<SessionId>,
 ) -> ApiResult<StatusCode> {
     state.auth.revoke_session(&principal, id, &meta).await?;
     Ok(StatusCode::NO_CONTENT)

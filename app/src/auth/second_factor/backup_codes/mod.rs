@@ -3,6 +3,7 @@
 
 pub mod codes;
 
+use crate::auth::second_factor::Factors;
 use sea_orm::{
     sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, TransactionTrait,
@@ -47,7 +48,7 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<Vec<String>, AuthError> {
         let user = self.user(principal.user_id).await?;
-        if !user.totp_enabled {
+        if !Factors::of(&user).totp {
             return Err(AuthError::TwoFactorNotEnabled);
         }
         self.verify_second_factor(&user, Factor::Totp(code), meta)
