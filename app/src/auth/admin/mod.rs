@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::{
     accounts::MAX_ACTIVITY_PAGE,
-    audit::{self, AuditAction},
+    audit::{self, AuditAction, AuditEvent},
     device_sessions::{revoke_where, rfc3339},
     error::{AuthError, FieldError},
     permissions::{roles_of, AUDIT_READ, ROLE_ADMIN, USERS_READ, USERS_WRITE},
@@ -67,12 +67,10 @@ impl AuthService {
         if self.has_permission(principal.user_id, permission).await? {
             return Ok(());
         }
-        audit::record(
-            self.db(),
-            self.now(),
-            Some(principal.user_id),
-            AuditAction::PermissionDenied,
-            json!({ "permission": permission }),
+        self.audit(
+            AuditEvent::new(AuditAction::PermissionDenied)
+                .user(principal.user_id)
+                .details(json!({ "permission": permission })),
             meta,
         )
         .await?;
@@ -202,27 +200,23 @@ impl AuthService {
                             "last_admin",
                         )]));
                     }
-                    audit::record_by(
-                        txn,
-                        now,
-                        Some(user_id),
-                        actor_id,
-                        AuditAction::RoleChanged,
-                        json!({ "from": from, "to": to }),
-                        &txn_meta,
-                    )
-                    .await
+                    AuditEvent::new(AuditAction::RoleChanged)
+                        .user(user_id)
+                        .actor(actor_id)
+                        .details(json!({ "from": from, "to": to }))
+                        .record(txn, now, &txn_meta)
+                        .await
                 })
             })
             .await
             .map_err(AuthError::from);
         if let Err(AuthError::Forbidden) = changed {
-            audit::record(
-                self.db(),
-                self.now(),
-                actor_id,
-                AuditAction::PermissionDenied,
-                json!({ "permission": "grant_roles", "user_id": user_id, "roles": wanted }),
+            self.audit(
+                AuditEvent::new(AuditAction::PermissionDenied)
+                    .user(actor_id)
+                    .details(
+                        json!({ "permission": "grant_roles", "user_id": user_id, "roles": wanted }),
+                    ),
                 meta,
             )
             .await?;
@@ -250,13 +244,10 @@ impl AuthService {
             .filter(users::Column::Id.eq(user_id))
             .exec(self.db())
             .await?;
-        audit::record_by(
-            self.db(),
-            self.now(),
-            Some(user_id),
-            actor.id(),
-            AuditAction::AccountUnlocked,
-            json!({}),
+        self.audit(
+            AuditEvent::new(AuditAction::AccountUnlocked)
+                .user(user_id)
+                .actor(actor.id()),
             meta,
         )
         .await?;
@@ -281,13 +272,11 @@ impl AuthService {
             "revoked_by_admin",
         )
         .await?;
-        audit::record_by(
-            self.db(),
-            now,
-            Some(user_id),
-            actor.id(),
-            AuditAction::SessionsRevokedByAdmin,
-            json!({ "revoked": revoked }),
+        self.audit(
+            AuditEvent::new(AuditAction::SessionsRevokedByAdmin)
+                .user(user_id)
+                .actor(actor.id())
+                .details(json!({ "revoked": revoked })),
             meta,
         )
         .await?;

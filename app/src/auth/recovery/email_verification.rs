@@ -11,7 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     device_sessions::Principal,
     error::AuthError,
     recovery::account_tokens::{self, TokenPurpose},
@@ -70,15 +70,10 @@ impl AuthService {
             .filter(users::Column::Id.eq(found.user_id))
             .exec(&txn)
             .await?;
-        audit::record(
-            &txn,
-            now,
-            Some(found.user_id),
-            AuditAction::EmailVerified,
-            json!({}),
-            meta,
-        )
-        .await?;
+        AuditEvent::new(AuditAction::EmailVerified)
+            .user(found.user_id)
+            .record(&txn, now, meta)
+            .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -103,15 +98,11 @@ impl AuthService {
         if updated.rows_affected != 1 {
             return Err(AuthError::NotFound);
         }
-        audit::record(
-            &txn,
-            now,
-            Some(user_id),
-            AuditAction::EmailVerified,
-            json!({ "by": "operator" }),
-            meta,
-        )
-        .await?;
+        AuditEvent::new(AuditAction::EmailVerified)
+            .user(user_id)
+            .details(json!({ "by": "operator" }))
+            .record(&txn, now, meta)
+            .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -134,15 +125,11 @@ impl AuthService {
         let txn = self.db().begin().await?;
         self.queue_verification_email(&txn, user.id, &user.email)
             .await?;
-        audit::record(
-            &txn,
-            self.now(),
-            Some(user.id),
-            AuditAction::VerificationEmailSent,
-            json!({ "reason": "requested" }),
-            meta,
-        )
-        .await?;
+        AuditEvent::new(AuditAction::VerificationEmailSent)
+            .user(user.id)
+            .details(json!({ "reason": "requested" }))
+            .record(&txn, self.now(), meta)
+            .await?;
         txn.commit().await?;
         self.wake_mailer();
         Ok(())

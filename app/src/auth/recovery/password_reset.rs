@@ -22,7 +22,7 @@ use serde_json::json;
 
 use crate::auth::{
     accounts::credential_change,
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     error::AuthError,
     identity::Email,
     recovery::account_tokens::{self, TokenPurpose},
@@ -79,30 +79,21 @@ impl AuthService {
                     .issue_account_token(&txn, user.id, TokenPurpose::Reset, ttl)
                     .await?;
                 self.queue_email(&txn, &render(&user.email, &token)).await?;
-                audit::record(
-                    &txn,
-                    now,
-                    Some(user.id),
-                    AuditAction::PasswordResetRequested,
-                    json!({ "account": true }),
-                    meta,
-                )
-                .await?;
+                AuditEvent::new(AuditAction::PasswordResetRequested)
+                    .user(user.id)
+                    .details(json!({ "account": true }))
+                    .record(&txn, now, meta)
+                    .await?;
             }
             None => {
                 // The same work as above, minus what would reach anyone.
                 let token = self.new_account_token();
                 let _ = self.account_token_hash(TokenPurpose::Reset, &token);
                 let _ = render(&address_key, &token);
-                audit::record(
-                    &txn,
-                    now,
-                    None,
-                    AuditAction::PasswordResetRequested,
-                    json!({ "account": false, "email": address_key }),
-                    meta,
-                )
-                .await?;
+                AuditEvent::new(AuditAction::PasswordResetRequested)
+                    .details(json!({ "account": false, "email": address_key }))
+                    .record(&txn, now, meta)
+                    .await?;
             }
         }
         txn.commit().await?;
@@ -159,15 +150,11 @@ impl AuthService {
                 .await?;
         let mut details = ended.details();
         details["lockout_cleared"] = json!(user.locked_until.is_some());
-        audit::record(
-            &txn,
-            now,
-            Some(user.id),
-            AuditAction::PasswordReset,
-            details,
-            meta,
-        )
-        .await?;
+        AuditEvent::new(AuditAction::PasswordReset)
+            .user(user.id)
+            .details(details)
+            .record(&txn, now, meta)
+            .await?;
         let notice = templates::password_changed(&PasswordChangedEmail {
             to: &user.email,
             product: &self.config().totp_issuer,

@@ -17,7 +17,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     error::AuthError,
     request::meta::RequestMeta,
     sign_in::lockout::Counter,
@@ -104,12 +104,8 @@ impl AuthService {
     }
 
     async fn audit_replay(&self, user_id: Uuid, meta: &RequestMeta) -> Result<(), AuthError> {
-        audit::record(
-            self.db(),
-            self.now(),
-            Some(user_id),
-            AuditAction::TwoFactorCodeReplayed,
-            json!({}),
+        self.audit(
+            AuditEvent::new(AuditAction::TwoFactorCodeReplayed).user(user_id),
             meta,
         )
         .await

@@ -18,7 +18,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::auth::{
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     device_sessions::SessionKind,
     error::AuthError,
     permissions::roles_of,
@@ -135,12 +135,10 @@ impl AuthService {
             Factor::BackupCode(_) => "backup_code",
             _ => "totp",
         };
-        audit::record(
-            self.db(),
-            now,
-            Some(user.id),
-            AuditAction::LoginSucceeded,
-            json!({ "session_id": session.id, "method": method }),
+        self.audit(
+            AuditEvent::new(AuditAction::LoginSucceeded)
+                .user(user.id)
+                .details(json!({ "session_id": session.id, "method": method })),
             meta,
         )
         .await?;

@@ -33,7 +33,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::auth::{
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     error::AuthError,
     request::meta::RequestMeta,
     second_factor::{MAX_SECOND_FACTOR_ATTEMPTS, SECOND_FACTOR_LOCK_MINUTES},
@@ -173,8 +173,9 @@ impl AuthService {
         } = reservation;
         let now = self.now();
         let (failed, locked) = counter.audit_actions();
-        if let Err(error) =
-            audit::record(self.db(), now, Some(user_id), failed, details, meta).await
+        if let Err(error) = self
+            .audit(AuditEvent::new(failed).user(user_id).details(details), meta)
+            .await
         {
             return error;
         }
@@ -188,7 +189,10 @@ impl AuthService {
             "locked_until": crate::auth::device_sessions::rfc3339(until),
             "failed_attempts": self.lockout_policy(counter).0,
         });
-        match audit::record(self.db(), now, Some(user_id), locked, details, meta).await {
+        match self
+            .audit(AuditEvent::new(locked).user(user_id).details(details), meta)
+            .await
+        {
             Ok(()) => counter.refusal(until, now),
             Err(error) => error,
         }
