@@ -21,6 +21,7 @@ use crate::auth::{
     error::{AuthError, FieldError},
     permissions::{roles_of, AUDIT_READ, ROLE_ADMIN, USERS_READ, USERS_WRITE},
     request::meta::RequestMeta,
+    sign_in::lockout::{self, Counter},
     AuthService, Principal,
 };
 use crate::{
@@ -235,15 +236,7 @@ impl AuthService {
     ) -> Result<AdminUser, AuthError> {
         self.require_permission(actor, USERS_WRITE, meta).await?;
         self.find_user(user_id).await?;
-        users::Entity::update_many()
-            .col_expr(users::Column::FailedLoginAttempts, Expr::value(0))
-            .col_expr(
-                users::Column::LockedUntil,
-                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-            )
-            .filter(users::Column::Id.eq(user_id))
-            .exec(self.db())
-            .await?;
+        lockout::clear_lockout(self.db(), user_id, Counter::Password).await?;
         self.audit(
             AuditEvent::new(AuditAction::AccountUnlocked)
                 .user(user_id)

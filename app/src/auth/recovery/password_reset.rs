@@ -27,7 +27,7 @@ use crate::auth::{
     identity::Email,
     recovery::account_tokens::{self, TokenPurpose},
     request::meta::RequestMeta,
-    sign_in::lockout,
+    sign_in::lockout::{self, Counter},
     AuthService,
 };
 use crate::{
@@ -137,7 +137,7 @@ impl AuthService {
             return Err(AuthError::InvalidResetToken);
         }
         self.store_password(&txn, user.id, hash, now).await?;
-        lockout::clear_password_lockout(&txn, user.id).await?;
+        lockout::clear_lockout(&txn, user.id, Counter::Password).await?;
         users::Entity::update_many()
             .col_expr(users::Column::EmailVerified, Expr::value(true))
             .filter(users::Column::Id.eq(user.id))

@@ -27,7 +27,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::{Expr, SimpleExpr},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, UpdateMany,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -246,15 +246,12 @@ impl AuthService {
             lock,
         } = reservation;
         let now = self.now();
-        let (count_column, until_column) = counter.columns();
+        let until_column = counter.columns().1;
         let mut unlocked = until_column.is_null().or(until_column.lte(now));
         if let Some(own) = lock {
             unlocked = unlocked.or(until_column.eq(own));
         }
-        let cleared = users::Entity::update_many()
-            .col_expr(count_column, Expr::value(0))
-            .col_expr(until_column, Expr::value(Option::<DateTime<Utc>>::None))
-            .filter(users::Column::Id.eq(user_id))
+        let cleared = clearing(user_id, counter)
             .filter(unlocked)
             .exec(self.db())
             .await?;
@@ -301,19 +298,25 @@ impl AuthService {
     }
 }
 
-/// A password reset proves the owner: the failure count and any lock go.
-pub async fn clear_password_lockout(
+/// Lifts `counter`'s lock and zeroes its failure count, whatever their
+/// state, on `db` (the caller's transaction or the service's connection):
+/// a password reset proved the owner, or an administrator unlocked the
+/// account.
+pub async fn clear_lockout(
     db: &impl ConnectionTrait,
     user_id: Uuid,
+    counter: Counter,
 ) -> Result<(), AuthError> {
-    users::Entity::update_many()
-        .col_expr(users::Column::FailedLoginAttempts, Expr::value(0))
-        .col_expr(
-            users::Column::LockedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(users::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
+    clearing(user_id, counter).exec(db).await?;
     Ok(())
+}
+
+/// The UPDATE that zeroes `counter`'s failures of `user_id` and lifts its
+/// lock; `settle_success` adds its condition.
+fn clearing(user_id: Uuid, counter: Counter) -> UpdateMany<users::Entity> {
+    let (count_column, until_column) = counter.columns();
+    users::Entity::update_many()
+        .col_expr(count_column, Expr::value(0))
+        .col_expr(until_column, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(users::Column::Id.eq(user_id))
 }
