@@ -19,6 +19,7 @@ use crate::auth::{
     audit::{self, AuditAction, AuditEvent},
     device_sessions::{revoke_where, rfc3339},
     error::{AuthError, FieldError},
+    identity::{search_forms, Email},
     permissions::{roles_of, AUDIT_READ, ROLE_ADMIN, USERS_READ, USERS_WRITE},
     request::meta::RequestMeta,
     sign_in::lockout::{self, Counter},
@@ -93,12 +94,14 @@ impl AuthService {
         let offset = offset.unwrap_or(0).min(i64::MAX as u64);
         let mut select = users::Entity::find();
         if let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) {
-            let pattern = format!("%{}%", escape_like(&query.to_lowercase()));
-            select = select.filter(
-                Condition::any()
+            let mut matches = Condition::any();
+            for form in search_forms(query) {
+                let pattern = format!("%{}%", escape_like(&form));
+                matches = matches
                     .add(Expr::col(users::Column::EmailNormalized).like(like(&pattern)))
-                    .add(Expr::col(users::Column::UsernameNormalized).like(like(&pattern))),
-            );
+                    .add(Expr::col(users::Column::UsernameNormalized).like(like(&pattern)));
+            }
+            select = select.filter(matches);
         }
         let total = select.clone().count(self.db()).await?;
         let rows = select
@@ -310,11 +313,11 @@ impl AuthService {
         })
     }
 
-    /// The account with this email, for the command line.
+    /// The account with this email, for the command line. The address is
+    /// compared normalised, as at sign-in.
     pub async fn find_user_by_email(&self, email: &str) -> Result<users::Model, AuthError> {
-        users::Entity::find()
-            .filter(users::Column::EmailNormalized.eq(email.trim().to_lowercase()))
-            .one(self.db())
+        let email = Email::parse(email).map_err(|_| AuthError::NotFound)?;
+        self.user_with_email(&email)
             .await?
             .ok_or(AuthError::NotFound)
     }

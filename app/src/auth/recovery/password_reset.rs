@@ -24,7 +24,7 @@ use crate::auth::{
     accounts::credential_change,
     audit::{AuditAction, AuditEvent},
     error::AuthError,
-    identity::Email,
+    identity::{normalize_loosely, Email},
     recovery::account_tokens::{self, TokenPurpose},
     request::meta::RequestMeta,
     sign_in::lockout::{self, Counter},
@@ -46,7 +46,7 @@ impl AuthService {
         let parsed = Email::parse(email).ok();
         let address_key = match &parsed {
             Some(email) => email.normalized().to_string(),
-            None => email.trim().to_lowercase().chars().take(320).collect(),
+            None => normalize_loosely(email).chars().take(320).collect(),
         };
         self.limits()
             .admit_mail(meta.ip, &format!("reset:{address_key}"))
