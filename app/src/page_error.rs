@@ -197,7 +197,7 @@ impl From<crate::auth::AuthError> for PageError {
             UsernameTaken => Self::new("username_taken"),
             Unauthenticated | InvalidToken => Self::new("signed_out"),
             Forbidden => Self::new("forbidden"),
-            ReauthenticationRequired => Self::new("reauthentication_required")
+            ReauthenticationRequired { .. } => Self::new("reauthentication_required")
                 .with_field("password", "reauthentication_required"),
             NotFound => Self::new("not_found"),
             RateLimited { .. } => Self::new("rate_limited"),

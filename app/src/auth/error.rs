@@ -86,9 +86,9 @@ pub enum AuthError {
     #[error("permission denied")]
     Forbidden,
     /// Adding a sign-in factor needs the current password, or a sign-in
-    /// within the last few minutes (`reauthentication.rs`).
+    /// within the last `window_minutes` (`reauthentication.rs`).
     #[error("re-authentication required")]
-    ReauthenticationRequired,
+    ReauthenticationRequired { window_minutes: i64 },
     /// A wrong second factor while signing in or confirming an action.
     #[error("invalid code")]
     InvalidCode,

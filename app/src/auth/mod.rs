@@ -43,7 +43,10 @@ pub use device_sessions::Principal;
 pub use error::{AuthError, FieldError};
 pub use request::meta::RequestMeta;
 
-use crate::{config::Config, mail::Mailer};
+use crate::{
+    config::{Config, Policies},
+    mail::Mailer,
+};
 use clock::Clock;
 use crypto::keys::Keys;
 use limits::Limits;
@@ -105,6 +108,11 @@ impl AuthService {
 
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Lockouts, lifetimes and budgets, as configured.
+    pub fn policies(&self) -> &Policies {
+        &self.inner.config.policies
     }
 
     pub fn now(&self) -> DateTime<Utc> {

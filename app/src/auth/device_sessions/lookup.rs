@@ -2,7 +2,6 @@
 //! the browser's cookie session names a `sessions` row, read with its
 //! account and roles in one query.
 
-use chrono::Duration;
 use sea_orm::{
     sea_query::Expr, ColumnTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
     QueryResult, QuerySelect, RelationDef,
@@ -12,10 +11,6 @@ use uuid::Uuid;
 use super::{is_active, Principal, SessionKind};
 use crate::auth::{device_sessions::tokens, error::AuthError, AuthService};
 use crate::entities::{device_sessions as sessions, user_roles, users};
-
-/// `last_activity` is written at most this often per session, so an API
-/// client's every request does not turn into a database write.
-const ACTIVITY_RESOLUTION_SECONDS: i64 = 60;
 
 /// One row of the principal query: the session and one role of its account
 /// (the roles are LEFT JOINed, so an account without roles gives one row
@@ -104,7 +99,7 @@ impl AuthService {
             .and_then(|(row, user)| Some((row.session, user?)))
             .filter(|(session, user)| is_active(session, now) && user.is_active)
             .ok_or(AuthError::InvalidToken)?;
-        if now - session.last_activity > Duration::seconds(ACTIVITY_RESOLUTION_SECONDS) {
+        if now - session.last_activity > self.policies().activity_resolution {
             sessions::Entity::update_many()
                 .col_expr(sessions::Column::LastActivity, Expr::value(now))
                 .filter(sessions::Column::Id.eq(session.id))

@@ -3,7 +3,6 @@
 //! (rate limited per account and per IP). With `REQUIRE_EMAIL_VERIFICATION`
 //! on, sign-in refuses unverified accounts (see `login::sign_in`).
 
-use chrono::Duration;
 use sea_orm::{
     sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -20,9 +19,6 @@ use crate::auth::{
 };
 use crate::{entities::users, mail::templates};
 
-/// How long a verification link works.
-pub const VERIFY_EMAIL_TTL_HOURS: i64 = 48;
-
 impl AuthService {
     /// Queues a verification email for `user_id` at `address` on `db` (the
     /// caller's transaction). Wake the mailer after the commit.
@@ -32,19 +28,15 @@ impl AuthService {
         user_id: Uuid,
         address: &str,
     ) -> Result<(), AuthError> {
+        let lifetime = self.policies().verification_link_lifetime;
         let token = self
-            .issue_account_token(
-                db,
-                user_id,
-                TokenPurpose::VerifyEmail,
-                Duration::hours(VERIFY_EMAIL_TTL_HOURS),
-            )
+            .issue_account_token(db, user_id, TokenPurpose::VerifyEmail, lifetime)
             .await?;
         let email = templates::email_verification(
             address,
             &self.config().totp_issuer,
             &self.public_link("/verify-email", &token),
-            VERIFY_EMAIL_TTL_HOURS as u64,
+            lifetime.num_hours().unsigned_abs(),
         );
         self.queue_email(db, &email).await
     }

@@ -16,7 +16,6 @@
 //!   the address. It never touches two-factor authentication: a user with
 //!   2FA on still needs it to sign in.
 
-use chrono::Duration;
 use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
@@ -39,8 +38,8 @@ use crate::{
 impl AuthService {
     /// Starts a password reset for `email`. Always `Ok(())` (unless rate
     /// limited or the database fails): for an active account a reset link
-    /// valid `RESET_TOKEN_EXPIRE_HOURS` is emailed; for any other address
-    /// nothing is sent.
+    /// valid `RESET_TOKEN_EXPIRE_HOURS` (`Policies`) is emailed; for any
+    /// other address nothing is sent.
     #[tracing::instrument(skip_all, fields(ip = %meta.ip))]
     pub async fn forgot_password(&self, email: &str, meta: &RequestMeta) -> Result<(), AuthError> {
         let parsed = Email::parse(email).ok();
@@ -58,14 +57,14 @@ impl AuthService {
         }
         .filter(|user| user.is_active);
 
-        let ttl = self.config().reset_token_ttl;
+        let ttl = self.policies().reset_link_lifetime;
         let browser = browser_of(meta);
         let render = |to: &str, token: &str| {
             templates::password_reset(&ResetEmail {
                 to,
                 product: &self.config().totp_issuer,
                 link: &self.public_link("/reset-password", token),
-                valid_minutes: ttl.as_secs() / 60,
+                valid_minutes: ttl.num_minutes().unsigned_abs(),
                 ip: meta.ip,
                 browser: &browser,
             })
@@ -74,7 +73,6 @@ impl AuthService {
         let txn = self.db().begin().await?;
         match user {
             Some(user) => {
-                let ttl = Duration::from_std(ttl).expect("lifetime within range");
                 let token = self
                     .issue_account_token(&txn, user.id, TokenPurpose::Reset, ttl)
                     .await?;

@@ -5,7 +5,8 @@
 //!
 //! A TOTP code is accepted once: its time step is claimed with a conditional
 //! UPDATE of `totp_last_step`. A backup code is spent with a conditional
-//! UPDATE of its row. Five wrong factors lock verification for 15 minutes.
+//! UPDATE of its row. `MAX_TWO_FACTOR_ATTEMPTS` wrong factors lock
+//! verification for `TWO_FACTOR_LOCKOUT_MINUTES` (`Policies`).
 
 pub mod backup_codes;
 pub mod enrolment;
@@ -24,10 +25,6 @@ use crate::auth::{
     AuthService,
 };
 use crate::entities::users;
-
-/// Wrong second factors before verification locks (API.md).
-pub const MAX_SECOND_FACTOR_ATTEMPTS: u32 = 5;
-pub const SECOND_FACTOR_LOCK_MINUTES: i64 = 15;
 
 /// A second factor as presented.
 #[derive(Debug, Clone, Copy)]

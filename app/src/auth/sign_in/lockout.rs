@@ -1,6 +1,6 @@
 //! Lockouts after consecutive failures: of the password (`MAX_LOGIN_ATTEMPTS`
-//! for `LOCKOUT_DURATION_MINUTES`) and of the second factor (5 for 15
-//! minutes). Sign-in, the 2FA challenge and re-authentication all go through
+//! for `LOCKOUT_DURATION_MINUTES`) and of the second factor
+//! (`MAX_TWO_FACTOR_ATTEMPTS` for `TWO_FACTOR_LOCKOUT_MINUTES`). Sign-in, the 2FA challenge and re-authentication all go through
 //! the three steps here.
 //!
 //! 1. `reserve_attempt`, BEFORE the password is hashed or the code checked:
@@ -36,10 +36,9 @@ use crate::auth::{
     audit::{AuditAction, AuditEvent},
     error::AuthError,
     request::meta::RequestMeta,
-    second_factor::{MAX_SECOND_FACTOR_ATTEMPTS, SECOND_FACTOR_LOCK_MINUTES},
     AuthService,
 };
-use crate::entities::users;
+use crate::{config::Lockout, entities::users};
 
 /// Which failures are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,16 +106,10 @@ pub struct Reservation {
 }
 
 impl AuthService {
-    fn lockout_policy(&self, counter: Counter) -> (u32, Duration) {
+    fn lockout_policy(&self, counter: Counter) -> Lockout {
         match counter {
-            Counter::Password => (
-                self.config().max_login_attempts,
-                Duration::from_std(self.config().lockout_duration).expect("duration within range"),
-            ),
-            Counter::SecondFactor => (
-                MAX_SECOND_FACTOR_ATTEMPTS,
-                Duration::minutes(SECOND_FACTOR_LOCK_MINUTES),
-            ),
+            Counter::Password => self.policies().password_lockout,
+            Counter::SecondFactor => self.policies().second_factor_lockout,
         }
     }
 
@@ -127,7 +120,10 @@ impl AuthService {
         user_id: Uuid,
         counter: Counter,
     ) -> Result<Reservation, AuthError> {
-        let (max_attempts, lock_for) = self.lockout_policy(counter);
+        let Lockout {
+            max_attempts,
+            duration: lock_for,
+        } = self.lockout_policy(counter);
         let now = self.now();
         let (count_column, until_column) = counter.columns();
         // Only an expired lock is non-null on a row the filter lets through.
@@ -187,7 +183,7 @@ impl AuthService {
         };
         let details = json!({
             "locked_until": crate::auth::device_sessions::rfc3339(until),
-            "failed_attempts": self.lockout_policy(counter).0,
+            "failed_attempts": self.lockout_policy(counter).max_attempts,
         });
         match self
             .audit(AuditEvent::new(locked).user(user_id).details(details), meta)

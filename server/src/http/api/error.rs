@@ -172,13 +172,12 @@ fn service_error_response(error: AuthError) -> Response {
             "You do not have permission to do this.",
         ),
         NotFound => Problem::new(StatusCode::NOT_FOUND, "not_found", "Not found."),
-        ReauthenticationRequired => Problem::new(
+        ReauthenticationRequired { window_minutes } => Problem::new(
             StatusCode::FORBIDDEN,
             "reauthentication_required",
             format!(
                 "Confirm it is you: send your current password in `password`, or sign in \
-                 again (a sign-in within the last {} minutes is enough).",
-                app::auth::sign_in::reauthentication::REAUTHENTICATION_WINDOW_MINUTES
+                 again (a sign-in within the last {window_minutes} minutes is enough)."
             ),
         )
         .with_errors(vec![FieldError::new("password", "reauthentication_required")]),
