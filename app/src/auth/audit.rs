@@ -9,7 +9,7 @@ use sea_orm::{
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::auth::{error::AuthError, request::meta::RequestMeta};
+use crate::auth::{error::AuthError, request::meta::RequestMeta, AuthService};
 use crate::entities::audit_log;
 
 /// The stable names of audit actions (also what clients filter on).
@@ -76,50 +76,94 @@ impl AuditAction {
     }
 }
 
-/// Writes one event about `user_id`, done by that user (or by nobody known),
-/// inside the caller's transaction when given one.
-pub async fn record(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    user_id: Option<Uuid>,
+/// One security event, built fluently and written once:
+/// `AuditEvent::new(AuditAction::Logout).user(id).details(json!({..}))`,
+/// then `AuthService::audit` on the service's connection, or `record` on the
+/// caller's transaction. Without `details` the event has none (`{}`); without
+/// `actor` it was done by its user (or by nobody known).
+#[derive(Debug, Clone)]
+#[must_use = "an audit event is written only by `record` or `AuthService::audit`"]
+pub struct AuditEvent {
     action: AuditAction,
-    details: Value,
-    meta: &RequestMeta,
-) -> Result<(), AuthError> {
-    record_by(db, now, user_id, None, action, details, meta).await
-}
-
-/// Writes one event about `user_id` done by `actor_id` (an administrator).
-pub async fn record_by(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
     user_id: Option<Uuid>,
     actor_id: Option<Uuid>,
-    action: AuditAction,
     details: Value,
-    meta: &RequestMeta,
-) -> Result<(), AuthError> {
-    tracing::info!(
-        audit = action.as_str(),
-        user_id = user_id.map(|id| id.to_string()),
-        actor_id = actor_id.map(|id| id.to_string()),
-        ip = %meta.ip,
-        "security event"
-    );
-    audit_log::Entity::insert(audit_log::ActiveModel {
-        id: NotSet,
-        user_id: Set(user_id),
-        actor_id: Set(actor_id),
-        action: Set(action.as_str().to_string()),
-        details: Set(details),
-        ip_address: Set(Some(meta.ip.to_string())),
-        user_agent: Set(meta.user_agent.clone()),
-        request_id: Set(meta.request_id.clone()),
-        created_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
+}
+
+impl AuditEvent {
+    pub fn new(action: AuditAction) -> Self {
+        Self {
+            action,
+            user_id: None,
+            actor_id: None,
+            details: Value::Object(Default::default()),
+        }
+    }
+
+    /// The account the event is about.
+    pub fn user(mut self, user_id: impl Into<Option<Uuid>>) -> Self {
+        self.user_id = user_id.into();
+        self
+    }
+
+    /// Who did it, when not the user: an administrator (`None`: the operator).
+    pub fn actor(mut self, actor_id: impl Into<Option<Uuid>>) -> Self {
+        self.actor_id = actor_id.into();
+        self
+    }
+
+    pub fn details(mut self, details: Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// Writes the event at `now` on `db` (the caller's transaction, or any
+    /// connection).
+    pub async fn record(
+        self,
+        db: &impl ConnectionTrait,
+        now: DateTime<Utc>,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        let Self {
+            action,
+            user_id,
+            actor_id,
+            details,
+        } = self;
+        tracing::info!(
+            audit = action.as_str(),
+            user_id = user_id.map(|id| id.to_string()),
+            actor_id = actor_id.map(|id| id.to_string()),
+            ip = %meta.ip,
+            "security event"
+        );
+        audit_log::Entity::insert(audit_log::ActiveModel {
+            id: NotSet,
+            user_id: Set(user_id),
+            actor_id: Set(actor_id),
+            action: Set(action.as_str().to_string()),
+            details: Set(details),
+            ip_address: Set(Some(meta.ip.to_string())),
+            user_agent: Set(meta.user_agent.clone()),
+            request_id: Set(meta.request_id.clone()),
+            created_at: Set(now),
+        })
+        .exec_without_returning(db)
+        .await?;
+        Ok(())
+    }
+}
+
+impl AuthService {
+    /// Writes `event` now, on the service's connection.
+    pub(crate) async fn audit(
+        &self,
+        event: AuditEvent,
+        meta: &RequestMeta,
+    ) -> Result<(), AuthError> {
+        event.record(self.db(), self.now(), meta).await
+    }
 }
 
 /// A page of events, newest first, before the event id `before`, for one

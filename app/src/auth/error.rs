@@ -92,7 +92,7 @@ pub enum AuthError {
     #[error("permission denied")]
     Forbidden,
     /// Adding a sign-in factor needs the current password, or a sign-in
-    /// within the last few minutes (`reauthentication.rs`).
+    /// within the re-authentication window (`reauthentication.rs`).
     #[error("re-authentication required")]
     ReauthenticationRequired,
     /// A wrong second factor while signing in or confirming an action.

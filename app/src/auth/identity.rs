@@ -64,6 +64,30 @@ fn normalize(address: &str) -> Option<String> {
     Some(format!("{}@{domain}", local.to_lowercase()))
 }
 
+/// Text that may be only part of an address, or not a valid one (an
+/// administrator's search, the rate-limit key of an address that does not
+/// parse), folded as `Email` folds: trimmed, NFKC, lower-cased, and the
+/// part after an `@` in IDNA ASCII form when IDNA takes it. It finds what
+/// `Email::normalized` stored, without requiring a whole valid address.
+pub fn normalize_loosely(raw: &str) -> String {
+    let folded = raw.trim().nfkc().collect::<String>();
+    normalize(&folded).unwrap_or_else(|| folded.to_lowercase())
+}
+
+/// The forms an administrator's search for part of an address or username
+/// is looked for in: `normalize_loosely(raw)` and, for a term without an
+/// `@` beyond ASCII, also its IDNA ASCII form, in case it is (part of) a
+/// domain (`exämple` finds `xn--exmple-cua.com`). Part of a label does not
+/// find its whole: punycode encodes a label at once.
+pub fn search_forms(raw: &str) -> Vec<String> {
+    let folded = normalize_loosely(raw);
+    let domain = (!folded.contains('@') && !folded.is_ascii())
+        .then(|| idna::domain_to_ascii(&folded).ok())
+        .flatten()
+        .filter(|domain| *domain != folded);
+    std::iter::once(folded).chain(domain).collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username {
     display: String,
@@ -122,6 +146,27 @@ mod tests {
             let email = Email::parse(form).unwrap_or_else(|e| panic!("{form:?}: {e:?}"));
             assert_eq!(email.normalized(), "ann@xn--exmple-cua.com", "{form:?}");
         }
+    }
+
+    #[test]
+    fn partial_addresses_fold_like_whole_ones() {
+        let stored = Email::parse("Ann@Exämple.com").unwrap();
+        for (term, folded) in [
+            (" ANN@EXÄMPLE.COM ", "ann@xn--exmple-cua.com"),
+            ("\u{ff21}nn\u{ff20}ex\u{e4}mple", "ann@xn--exmple-cua"),
+            ("@exa\u{308}mple.c", "@xn--exmple-cua.c"),
+            ("\u{ff21}NN", "ann"),
+            ("50%_off", "50%_off"),
+        ] {
+            assert_eq!(normalize_loosely(term), folded, "{term:?}");
+        }
+        assert!(stored
+            .normalized()
+            .contains(&normalize_loosely("ann@EXÄMPLE")));
+        assert_eq!(normalize_loosely("Ann@Exämple.com"), stored.normalized());
+        assert_eq!(search_forms("EXÄMPLE"), ["exämple", "xn--exmple-cua"]);
+        assert_eq!(search_forms("Ann@Exämple"), ["ann@xn--exmple-cua"]);
+        assert_eq!(search_forms("Ann"), ["ann"]);
     }
 
     #[test]

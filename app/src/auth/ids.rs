@@ -31,6 +31,13 @@ macro_rules! uuid_id {
             }
         }
 
+        /// So that an id fills an optional one (`AuditEvent::user`).
+        impl From<$name> for Option<Uuid> {
+            fn from(id: $name) -> Self {
+                Some(id.0)
+            }
+        }
+
         /// So that `Column::Id.eq(id)` takes the typed id directly.
         impl From<$name> for sea_orm::Value {
             fn from(id: $name) -> Self {

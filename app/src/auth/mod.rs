@@ -45,7 +45,10 @@ pub use error::{AuthError, ErrorAnswer, FieldError};
 pub use ids::{SessionId, UserId};
 pub use request::meta::RequestMeta;
 
-use crate::{config::Config, mail::Mailer};
+use crate::{
+    config::{Config, Policies},
+    mail::Mailer,
+};
 use clock::Clock;
 use crypto::keys::Keys;
 use device_sessions::{DatabaseSessions, SessionLookup};
@@ -138,6 +141,11 @@ impl AuthService {
 
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Lockouts, lifetimes and budgets, as configured.
+    pub fn policies(&self) -> &Policies {
+        &self.inner.config.policies
     }
 
     pub fn now(&self) -> DateTime<Utc> {

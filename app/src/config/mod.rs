@@ -9,15 +9,17 @@
 
 mod dev_secrets;
 mod parse;
+mod policies;
 mod secrets;
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{net::SocketAddr, path::PathBuf};
 
 use ipnet::IpNet;
 use secrecy::{SecretBox, SecretString};
 
 pub use parse::ConfigError;
 use parse::Vars;
+pub use policies::{Lockout, MailBudgets, Policies};
 
 use crate::auth::password::hash_queue::{PER_ACCOUNT, PER_IP, QUEUED_PER_THREAD};
 
@@ -68,14 +70,9 @@ pub struct Config {
     /// `DATABASE_ENCRYPTION_PREVIOUS_KEYS`: `version:key` pairs still read
     /// (never written) after a rotation.
     pub previous_encryption_keys: Vec<VersionedKey>,
-    pub access_token_ttl: Duration,
-    pub refresh_token_ttl: Duration,
-    /// How long an API session may last from its sign-in, however often it
-    /// is refreshed (`SESSION_ABSOLUTE_DAYS`).
-    pub session_absolute_lifetime: Duration,
-    pub reset_token_ttl: Duration,
-    pub max_login_attempts: u32,
-    pub lockout_duration: Duration,
+    /// Lockouts, lifetimes and budgets (`policies`), read by the service
+    /// as `AuthService::policies`.
+    pub policies: Policies,
     pub totp_issuer: String,
     pub backup_codes_count: u32,
     pub backup_code_length: u32,
@@ -119,10 +116,6 @@ pub struct Config {
     /// development secret was generated). Never contains a secret.
     pub warnings: Vec<String>,
 }
-
-const MINUTE: u64 = 60;
-const HOUR: u64 = 60 * MINUTE;
-const DAY: u64 = 24 * HOUR;
 
 impl Config {
     /// Reads `.env` (if present) and the process environment; variables
@@ -205,22 +198,7 @@ impl Config {
             encryption_key,
             encryption_key_version,
             previous_encryption_keys,
-            access_token_ttl: Duration::from_secs(
-                MINUTE * vars.number("ACCESS_TOKEN_EXPIRE_MINUTES", 15, 1..=1440)?,
-            ),
-            refresh_token_ttl: Duration::from_secs(
-                DAY * vars.number("REFRESH_TOKEN_EXPIRE_DAYS", 7, 1..=365)?,
-            ),
-            session_absolute_lifetime: Duration::from_secs(
-                DAY * vars.number("SESSION_ABSOLUTE_DAYS", 30, 1..=365)?,
-            ),
-            reset_token_ttl: Duration::from_secs(
-                HOUR * vars.number("RESET_TOKEN_EXPIRE_HOURS", 1, 1..=72)?,
-            ),
-            max_login_attempts: vars.number("MAX_LOGIN_ATTEMPTS", 5, 1..=100)? as u32,
-            lockout_duration: Duration::from_secs(
-                MINUTE * vars.number("LOCKOUT_DURATION_MINUTES", 30, 1..=7 * 24 * 60)?,
-            ),
+            policies: Policies::from_vars(&vars)?,
             totp_issuer: vars.totp_issuer("TOTP_ISSUER_NAME", "GLAD Labs")?,
             backup_codes_count: vars.number("BACKUP_CODES_COUNT", 10, 1..=50)? as u32,
             backup_code_length: vars.number("BACKUP_CODE_LENGTH", 8, 6..=32)? as u32,

@@ -28,6 +28,7 @@ mod owner_rules;
 mod pages;
 mod pages_auth;
 mod pages_two_factor;
+mod policies;
 mod rate_limit_doors;
 mod rate_limits;
 mod recovery;

@@ -14,7 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{
-    audit::{self, AuditAction},
+    audit::{self, AuditAction, AuditEvent},
     device_sessions::{rfc3339, Principal},
     error::AuthError,
     identity::{Email, Username},
@@ -131,15 +131,11 @@ impl AuthService {
                     service
                         .queue_verification_email(txn, created.id, &created.email)
                         .await?;
-                    audit::record(
-                        txn,
-                        now,
-                        Some(created.id),
-                        AuditAction::UserRegistered,
-                        json!({ "username": created.username }),
-                        &meta,
-                    )
-                    .await
+                    AuditEvent::new(AuditAction::UserRegistered)
+                        .user(created.id)
+                        .details(json!({ "username": created.username }))
+                        .record(txn, now, &meta)
+                        .await
                 })
             })
             .await?;
@@ -199,15 +195,11 @@ impl AuthService {
                         "password_changed",
                     )
                     .await?;
-                    audit::record(
-                        txn,
-                        now,
-                        Some(user_id),
-                        AuditAction::PasswordChanged,
-                        ended.details(),
-                        &meta,
-                    )
-                    .await
+                    AuditEvent::new(AuditAction::PasswordChanged)
+                        .user(user_id)
+                        .details(ended.details())
+                        .record(txn, now, &meta)
+                        .await
                 })
             })
             .await?;

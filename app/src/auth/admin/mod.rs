@@ -17,12 +17,14 @@ use uuid::Uuid;
 use crate::auth::{
     accounts::Account,
     accounts::MAX_ACTIVITY_PAGE,
-    audit::{self, AuditAction},
+    audit::{self, AuditAction, AuditEvent},
     device_sessions::{revoke_where, rfc3339},
     error::{AuthError, FieldError},
     ids::UserId,
+    identity::{search_forms, Email},
     permissions::{roles_of, AUDIT_READ, ROLE_ADMIN, USERS_READ, USERS_WRITE},
     request::meta::RequestMeta,
+    sign_in::lockout::{self, Counter},
     AuthService, Principal,
 };
 use crate::{
@@ -72,12 +74,10 @@ impl AuthService {
         if self.has_permission(principal.user_id, permission).await? {
             return Ok(());
         }
-        audit::record(
-            self.db(),
-            self.now(),
-            Some(principal.user_id.as_uuid()),
-            AuditAction::PermissionDenied,
-            json!({ "permission": permission }),
+        self.audit(
+            AuditEvent::new(AuditAction::PermissionDenied)
+                .user(principal.user_id)
+                .details(json!({ "permission": permission })),
             meta,
         )
         .await?;
@@ -99,12 +99,14 @@ impl AuthService {
         let offset = offset.unwrap_or(0).min(i64::MAX as u64);
         let mut select = users::Entity::find();
         if let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) {
-            let pattern = format!("%{}%", escape_like(&query.to_lowercase()));
-            select = select.filter(
-                Condition::any()
+            let mut matches = Condition::any();
+            for form in search_forms(query) {
+                let pattern = format!("%{}%", escape_like(&form));
+                matches = matches
                     .add(Expr::col(users::Column::EmailNormalized).like(like(&pattern)))
-                    .add(Expr::col(users::Column::UsernameNormalized).like(like(&pattern))),
-            );
+                    .add(Expr::col(users::Column::UsernameNormalized).like(like(&pattern)));
+            }
+            select = select.filter(matches);
         }
         let total = select.clone().count(self.db()).await?;
         let rows = select
@@ -209,27 +211,23 @@ impl AuthService {
                             "last_admin",
                         )]));
                     }
-                    audit::record_by(
-                        txn,
-                        now,
-                        Some(user_id),
-                        actor_id,
-                        AuditAction::RoleChanged,
-                        json!({ "from": from, "to": to }),
-                        &txn_meta,
-                    )
-                    .await
+                    AuditEvent::new(AuditAction::RoleChanged)
+                        .user(user_id)
+                        .actor(actor_id)
+                        .details(json!({ "from": from, "to": to }))
+                        .record(txn, now, &txn_meta)
+                        .await
                 })
             })
             .await
             .map_err(AuthError::from);
         if let Err(AuthError::Forbidden) = changed {
-            audit::record(
-                self.db(),
-                self.now(),
-                actor_id,
-                AuditAction::PermissionDenied,
-                json!({ "permission": "grant_roles", "user_id": user_id, "roles": wanted }),
+            self.audit(
+                AuditEvent::new(AuditAction::PermissionDenied)
+                    .user(actor_id)
+                    .details(
+                        json!({ "permission": "grant_roles", "user_id": user_id, "roles": wanted }),
+                    ),
                 meta,
             )
             .await?;
@@ -249,22 +247,11 @@ impl AuthService {
         let user_id = user_id.as_uuid();
         self.require_permission(actor, USERS_WRITE, meta).await?;
         self.find_user(user_id).await?;
-        users::Entity::update_many()
-            .col_expr(users::Column::FailedLoginAttempts, Expr::value(0))
-            .col_expr(
-                users::Column::LockedUntil,
-                Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
-            )
-            .filter(users::Column::Id.eq(user_id))
-            .exec(self.db())
-            .await?;
-        audit::record_by(
-            self.db(),
-            self.now(),
-            Some(user_id),
-            actor.id(),
-            AuditAction::AccountUnlocked,
-            json!({}),
+        lockout::clear_lockout(self.db(), user_id, Counter::Password).await?;
+        self.audit(
+            AuditEvent::new(AuditAction::AccountUnlocked)
+                .user(user_id)
+                .actor(actor.id()),
             meta,
         )
         .await?;
@@ -290,13 +277,11 @@ impl AuthService {
             "revoked_by_admin",
         )
         .await?;
-        audit::record_by(
-            self.db(),
-            now,
-            Some(user_id),
-            actor.id(),
-            AuditAction::SessionsRevokedByAdmin,
-            json!({ "revoked": revoked }),
+        self.audit(
+            AuditEvent::new(AuditAction::SessionsRevokedByAdmin)
+                .user(user_id)
+                .actor(actor.id())
+                .details(json!({ "revoked": revoked })),
             meta,
         )
         .await?;
@@ -338,11 +323,11 @@ impl AuthService {
         })
     }
 
-    /// The account with this email, for the command line.
+    /// The account with this email, for the command line. The address is
+    /// compared normalised, as at sign-in.
     pub async fn find_user_by_email(&self, email: &str) -> Result<Account, AuthError> {
-        users::Entity::find()
-            .filter(users::Column::EmailNormalized.eq(email.trim().to_lowercase()))
-            .one(self.db())
+        let email = Email::parse(email).map_err(|_| AuthError::NotFound)?;
+        self.user_with_email(&email)
             .await?
             .map(|user| Account::of(&user))
             .ok_or(AuthError::NotFound)

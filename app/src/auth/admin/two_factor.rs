@@ -13,7 +13,7 @@ use serde_json::json;
 
 use crate::auth::{
     admin::Actor,
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     error::AuthError,
     ids::UserId,
     permissions::USERS_WRITE,
@@ -73,19 +73,15 @@ impl AuthService {
                     let removed = remove_totp(txn, user_id, now)
                         .await?
                         .ok_or(AuthError::TwoFactorNotEnabled)?;
-                    audit::record_by(
-                        txn,
-                        now,
-                        Some(user_id),
-                        actor_id,
-                        AuditAction::TwoFactorRemovedByAdmin,
-                        json!({
+                    AuditEvent::new(AuditAction::TwoFactorRemovedByAdmin)
+                        .user(user_id)
+                        .actor(actor_id)
+                        .details(json!({
                             "backup_codes_deleted": removed.backup_codes,
                             "challenges_ended": removed.challenges,
-                        }),
-                        &meta,
-                    )
-                    .await?;
+                        }))
+                        .record(txn, now, &meta)
+                        .await?;
                     service.queue_email(txn, &notice).await
                 })
             })

@@ -6,7 +6,7 @@
 //! default (`DatabaseSessions`); a cache can sit in front of it, provided
 //! everything that ends a session or changes what it may do reaches it.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{Principal, SessionKind};
 use crate::auth::{
@@ -16,10 +16,6 @@ use crate::auth::{
     ids::{SessionId, UserId},
     AuthService,
 };
-
-/// `last_activity` is written at most this often per session, so an API
-/// client's every request does not turn into a database write.
-const ACTIVITY_RESOLUTION_SECONDS: i64 = 60;
 
 /// An active session as a lookup finds it.
 #[derive(Debug, Clone)]
@@ -94,7 +90,8 @@ impl AuthService {
     }
 
     /// The principal of an active session of `kind`; its activity is
-    /// recorded at most once per `ACTIVITY_RESOLUTION_SECONDS`.
+    /// recorded at most once per `activity_resolution` (a policy), so an
+    /// API client's every request does not turn into a database write.
     async fn principal_for(
         &self,
         session_id: SessionId,
@@ -107,7 +104,7 @@ impl AuthService {
             .active_session(session_id, user_id, kind, now)
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        if now - found.last_activity > Duration::seconds(ACTIVITY_RESOLUTION_SECONDS) {
+        if now - found.last_activity > self.policies().activity_resolution {
             self.session_lookup()
                 .record_activity(session_id, now)
                 .await?;

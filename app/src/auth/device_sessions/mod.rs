@@ -132,7 +132,7 @@ impl AuthService {
         generation: i64,
         roles: Vec<String>,
     ) -> Result<TokenPair, AuthError> {
-        let lifetime = self.config().access_token_ttl;
+        let lifetime = self.policies().access_token_lifetime;
         Ok(TokenPair {
             access_token: tokens::issue_access(
                 self.keys(),
@@ -144,7 +144,7 @@ impl AuthService {
             )?,
             refresh_token: tokens::issue_refresh(self.keys(), session_id, generation),
             token_type: "bearer".into(),
-            expires_in: lifetime.as_secs(),
+            expires_in: lifetime.num_seconds().unsigned_abs(),
         })
     }
 
@@ -177,11 +177,11 @@ impl AuthService {
     }
 
     fn refresh_ttl(&self) -> Duration {
-        Duration::from_std(self.config().refresh_token_ttl).expect("lifetime within range")
+        self.policies().refresh_token_lifetime
     }
 
     fn absolute_lifetime(&self) -> Duration {
-        Duration::from_std(self.config().session_absolute_lifetime).expect("lifetime within range")
+        self.policies().session_absolute_lifetime
     }
 }
 

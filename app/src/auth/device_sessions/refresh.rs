@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{is_active, SessionKind};
 use crate::auth::{
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     device_sessions::tokens,
     error::AuthError,
     permissions::roles_of,
@@ -71,12 +71,12 @@ impl AuthService {
         {
             self.revoke_where(sessions::Column::Id.eq(session.id), "refresh_token_reused")
                 .await?;
-            audit::record(
-                self.db(),
-                now,
-                Some(session.user_id),
-                AuditAction::RefreshTokenReused,
-                json!({ "session_id": session.id, "presented_generation": generation }),
+            self.audit(
+                AuditEvent::new(AuditAction::RefreshTokenReused)
+                    .user(session.user_id)
+                    .details(
+                        json!({ "session_id": session.id, "presented_generation": generation }),
+                    ),
                 meta,
             )
             .await?;

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::Principal;
 use crate::auth::{
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     error::AuthError,
     ids::SessionId,
     request::meta::RequestMeta,
@@ -20,12 +20,10 @@ impl AuthService {
     pub async fn logout(&self, principal: &Principal, meta: &RequestMeta) -> Result<(), AuthError> {
         self.revoke_where(sessions::Column::Id.eq(principal.session_id), "logout")
             .await?;
-        audit::record(
-            self.db(),
-            self.now(),
-            Some(principal.user_id.as_uuid()),
-            AuditAction::Logout,
-            json!({ "session_id": principal.session_id }),
+        self.audit(
+            AuditEvent::new(AuditAction::Logout)
+                .user(principal.user_id)
+                .details(json!({ "session_id": principal.session_id })),
             meta,
         )
         .await
@@ -40,12 +38,10 @@ impl AuthService {
         let revoked = self
             .revoke_where(sessions::Column::UserId.eq(principal.user_id), "logout_all")
             .await?;
-        audit::record(
-            self.db(),
-            self.now(),
-            Some(principal.user_id.as_uuid()),
-            AuditAction::LogoutAll,
-            json!({ "revoked": revoked }),
+        self.audit(
+            AuditEvent::new(AuditAction::LogoutAll)
+                .user(principal.user_id)
+                .details(json!({ "revoked": revoked })),
             meta,
         )
         .await?;
@@ -66,12 +62,10 @@ impl AuthService {
                 "logout_others",
             )
             .await?;
-        audit::record(
-            self.db(),
-            self.now(),
-            Some(principal.user_id.as_uuid()),
-            AuditAction::LogoutAll,
-            json!({ "revoked": revoked, "kept_current": true }),
+        self.audit(
+            AuditEvent::new(AuditAction::LogoutAll)
+                .user(principal.user_id)
+                .details(json!({ "revoked": revoked, "kept_current": true })),
             meta,
         )
         .await?;
@@ -99,12 +93,10 @@ impl AuthService {
         if revoked == 0 {
             return Err(AuthError::NotFound);
         }
-        audit::record(
-            self.db(),
-            self.now(),
-            Some(principal.user_id.as_uuid()),
-            AuditAction::SessionRevoked,
-            json!({ "session_id": session_id }),
+        self.audit(
+            AuditEvent::new(AuditAction::SessionRevoked)
+                .user(principal.user_id)
+                .details(json!({ "session_id": session_id })),
             meta,
         )
         .await

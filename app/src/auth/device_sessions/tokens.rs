@@ -12,7 +12,7 @@
 //! token is being replayed.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, Header, Validation};
 use secrecy::ExposeSecret;
@@ -49,7 +49,7 @@ pub fn issue_access(
     session_id: Uuid,
     roles: Vec<String>,
     now: DateTime<Utc>,
-    lifetime: std::time::Duration,
+    lifetime: Duration,
 ) -> Result<String, AuthError> {
     let claims = AccessClaims {
         sub: user_id,
@@ -58,7 +58,7 @@ pub fn issue_access(
         token_type: ACCESS_TYPE.into(),
         roles,
         iat: now.timestamp(),
-        exp: now.timestamp() + lifetime.as_secs() as i64,
+        exp: (now + lifetime).timestamp(),
         iss: ISSUER.into(),
         aud: AUDIENCE.into(),
     };
@@ -148,7 +148,7 @@ mod tests {
         let keys = keys();
         let now = Utc::now();
         let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
-        let lifetime = std::time::Duration::from_secs(900);
+        let lifetime = Duration::seconds(900);
         let token =
             issue_access(&keys, user, session, vec!["viewer".into()], now, lifetime).unwrap();
         let claims = verify_access(&keys, &token, now).unwrap();

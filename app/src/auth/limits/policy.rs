@@ -14,7 +14,8 @@
 //! get through. Admin work is bounded per account, however many sessions.
 //!
 //! Emails (reset, verification) have budgets of their own on top
-//! (`MailLimits`): per IP, per address per IP prefix, per address overall.
+//! (`Policies::mail`): per IP, per address per IP prefix, per address
+//! overall.
 
 use std::num::NonZeroU32;
 
@@ -81,9 +82,9 @@ impl Budget {
             Budget::SignedInPerIp => per_minute(config.rate_limit_signed_in_ip_per_minute),
             Budget::PerSession => per_minute(config.rate_limit_signed_in_per_minute),
             Budget::AdminPerAccount => per_minute(config.rate_limit_admin_per_minute),
-            Budget::MailPerIp => per_hour(MAIL_REQUESTS_PER_IP_PER_HOUR),
-            Budget::MailPerAddressAndIp => per_hour(MAILS_PER_ADDRESS_PER_IP_PER_HOUR),
-            Budget::MailPerAddress => per_hour(MAILS_PER_ADDRESS_PER_HOUR),
+            Budget::MailPerIp => per_hour(config.policies.mail.per_ip),
+            Budget::MailPerAddressAndIp => per_hour(config.policies.mail.per_address_per_ip),
+            Budget::MailPerAddress => per_hour(config.policies.mail.per_address),
         }
     }
 }
@@ -110,15 +111,6 @@ impl Door {
         }
     }
 }
-
-/// Reset or verification emails one requesting IP (prefix) may cause to
-/// one address an hour: a stranger spends only their own share.
-pub const MAILS_PER_ADDRESS_PER_IP_PER_HOUR: u32 = 5;
-/// Emails one address may receive an hour whoever asks, so a mailbox cannot
-/// be flooded from many IPs.
-pub const MAILS_PER_ADDRESS_PER_HOUR: u32 = 25;
-/// Email-sending requests one client IP may make an hour.
-pub const MAIL_REQUESTS_PER_IP_PER_HOUR: u32 = 20;
 
 fn at_least_one(n: u32) -> NonZeroU32 {
     NonZeroU32::new(n.max(1)).expect("at least 1")

@@ -89,7 +89,7 @@ async fn a_stranger_cannot_spend_the_owners_share_of_an_address() {
     let limits = Limits::from_config(&config(&[]));
     let (stranger, owner) = (ip("203.0.113.66"), ip("198.51.100.7"));
     let address = "reset:ann@example.com";
-    for _ in 0..policy::MAILS_PER_ADDRESS_PER_IP_PER_HOUR {
+    for _ in 0..config(&[]).policies.mail.per_address_per_ip {
         limits.admit_mail(stranger, address).await.unwrap();
     }
     assert!(refused(limits.admit_mail(stranger, address).await));
@@ -110,7 +110,7 @@ async fn an_address_has_an_overall_cap_across_many_ips() {
             sent += 1;
         }
     }
-    assert_eq!(sent, policy::MAILS_PER_ADDRESS_PER_HOUR);
+    assert_eq!(sent, config(&[]).policies.mail.per_address);
 }
 
 #[test]

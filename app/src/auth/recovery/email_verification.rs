@@ -3,7 +3,6 @@
 //! (rate limited per account and per IP). With `REQUIRE_EMAIL_VERIFICATION`
 //! on, sign-in refuses unverified accounts (see `login::sign_in`).
 
-use chrono::Duration;
 use sea_orm::{
     sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -11,7 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     device_sessions::Principal,
     error::AuthError,
     ids::UserId,
@@ -20,9 +19,6 @@ use crate::auth::{
     AuthService,
 };
 use crate::{entities::users, mail::templates};
-
-/// How long a verification link works.
-pub const VERIFY_EMAIL_TTL_HOURS: i64 = 48;
 
 impl AuthService {
     /// Queues a verification email for `user_id` at `address` on `db` (the
@@ -33,19 +29,15 @@ impl AuthService {
         user_id: Uuid,
         address: &str,
     ) -> Result<(), AuthError> {
+        let lifetime = self.policies().verification_link_lifetime;
         let token = self
-            .issue_account_token(
-                db,
-                user_id,
-                TokenPurpose::VerifyEmail,
-                Duration::hours(VERIFY_EMAIL_TTL_HOURS),
-            )
+            .issue_account_token(db, user_id, TokenPurpose::VerifyEmail, lifetime)
             .await?;
         let email = templates::email_verification(
             address,
             &self.config().totp_issuer,
             &self.public_link("/verify-email", &token),
-            VERIFY_EMAIL_TTL_HOURS as u64,
+            lifetime.num_hours().unsigned_abs(),
         );
         self.queue_email(db, &email).await
     }
@@ -71,15 +63,10 @@ impl AuthService {
             .filter(users::Column::Id.eq(found.user_id))
             .exec(&txn)
             .await?;
-        audit::record(
-            &txn,
-            now,
-            Some(found.user_id),
-            AuditAction::EmailVerified,
-            json!({}),
-            meta,
-        )
-        .await?;
+        AuditEvent::new(AuditAction::EmailVerified)
+            .user(found.user_id)
+            .record(&txn, now, meta)
+            .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -105,15 +92,11 @@ impl AuthService {
         if updated.rows_affected != 1 {
             return Err(AuthError::NotFound);
         }
-        audit::record(
-            &txn,
-            now,
-            Some(user_id),
-            AuditAction::EmailVerified,
-            json!({ "by": "operator" }),
-            meta,
-        )
-        .await?;
+        AuditEvent::new(AuditAction::EmailVerified)
+            .user(user_id)
+            .details(json!({ "by": "operator" }))
+            .record(&txn, now, meta)
+            .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -136,15 +119,11 @@ impl AuthService {
         let txn = self.db().begin().await?;
         self.queue_verification_email(&txn, user.id, &user.email)
             .await?;
-        audit::record(
-            &txn,
-            self.now(),
-            Some(user.id),
-            AuditAction::VerificationEmailSent,
-            json!({ "reason": "requested" }),
-            meta,
-        )
-        .await?;
+        AuditEvent::new(AuditAction::VerificationEmailSent)
+            .user(user.id)
+            .details(json!({ "reason": "requested" }))
+            .record(&txn, self.now(), meta)
+            .await?;
         txn.commit().await?;
         self.wake_mailer();
         Ok(())

@@ -16,18 +16,17 @@
 //!   the address. It never touches two-factor authentication: a user with
 //!   2FA on still needs it to sign in.
 
-use chrono::Duration;
 use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
 use serde_json::json;
 
 use crate::auth::{
     accounts::credential_change,
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     error::AuthError,
-    identity::Email,
+    identity::{normalize_loosely, Email},
     recovery::account_tokens::{self, TokenPurpose},
     request::meta::RequestMeta,
-    sign_in::lockout,
+    sign_in::lockout::{self, Counter},
     AuthService,
 };
 use crate::{
@@ -39,14 +38,14 @@ use crate::{
 impl AuthService {
     /// Starts a password reset for `email`. Always `Ok(())` (unless rate
     /// limited or the database fails): for an active account a reset link
-    /// valid `RESET_TOKEN_EXPIRE_HOURS` is emailed; for any other address
-    /// nothing is sent.
+    /// valid `RESET_TOKEN_EXPIRE_HOURS` (`Policies`) is emailed; for any
+    /// other address nothing is sent.
     #[tracing::instrument(skip_all, fields(ip = %meta.ip))]
     pub async fn forgot_password(&self, email: &str, meta: &RequestMeta) -> Result<(), AuthError> {
         let parsed = Email::parse(email).ok();
         let address_key = match &parsed {
             Some(email) => email.normalized().to_string(),
-            None => email.trim().to_lowercase().chars().take(320).collect(),
+            None => normalize_loosely(email).chars().take(320).collect(),
         };
         self.limits()
             .admit_mail(meta.ip, &format!("reset:{address_key}"))
@@ -58,14 +57,14 @@ impl AuthService {
         }
         .filter(|user| user.is_active);
 
-        let ttl = self.config().reset_token_ttl;
+        let ttl = self.policies().reset_link_lifetime;
         let browser = browser_of(meta);
         let render = |to: &str, token: &str| {
             templates::password_reset(&ResetEmail {
                 to,
                 product: &self.config().totp_issuer,
                 link: &self.public_link("/reset-password", token),
-                valid_minutes: ttl.as_secs() / 60,
+                valid_minutes: ttl.num_minutes().unsigned_abs(),
                 ip: meta.ip,
                 browser: &browser,
             })
@@ -74,35 +73,25 @@ impl AuthService {
         let txn = self.db().begin().await?;
         match user {
             Some(user) => {
-                let ttl = Duration::from_std(ttl).expect("lifetime within range");
                 let token = self
                     .issue_account_token(&txn, user.id, TokenPurpose::Reset, ttl)
                     .await?;
                 self.queue_email(&txn, &render(&user.email, &token)).await?;
-                audit::record(
-                    &txn,
-                    now,
-                    Some(user.id),
-                    AuditAction::PasswordResetRequested,
-                    json!({ "account": true }),
-                    meta,
-                )
-                .await?;
+                AuditEvent::new(AuditAction::PasswordResetRequested)
+                    .user(user.id)
+                    .details(json!({ "account": true }))
+                    .record(&txn, now, meta)
+                    .await?;
             }
             None => {
                 // The same work as above, minus what would reach anyone.
                 let token = self.new_account_token();
                 let _ = self.account_token_hash(TokenPurpose::Reset, &token);
                 let _ = render(&address_key, &token);
-                audit::record(
-                    &txn,
-                    now,
-                    None,
-                    AuditAction::PasswordResetRequested,
-                    json!({ "account": false, "email": address_key }),
-                    meta,
-                )
-                .await?;
+                AuditEvent::new(AuditAction::PasswordResetRequested)
+                    .details(json!({ "account": false, "email": address_key }))
+                    .record(&txn, now, meta)
+                    .await?;
             }
         }
         txn.commit().await?;
@@ -146,7 +135,7 @@ impl AuthService {
             return Err(AuthError::InvalidResetToken);
         }
         self.store_password(&txn, user.id, hash, now).await?;
-        lockout::clear_password_lockout(&txn, user.id).await?;
+        lockout::clear_lockout(&txn, user.id, Counter::Password).await?;
         users::Entity::update_many()
             .col_expr(users::Column::EmailVerified, Expr::value(true))
             .filter(users::Column::Id.eq(user.id))
@@ -159,15 +148,11 @@ impl AuthService {
                 .await?;
         let mut details = ended.details();
         details["lockout_cleared"] = json!(user.locked_until.is_some());
-        audit::record(
-            &txn,
-            now,
-            Some(user.id),
-            AuditAction::PasswordReset,
-            details,
-            meta,
-        )
-        .await?;
+        AuditEvent::new(AuditAction::PasswordReset)
+            .user(user.id)
+            .details(details)
+            .record(&txn, now, meta)
+            .await?;
         let notice = templates::password_changed(&PasswordChangedEmail {
             to: &user.email,
             product: &self.config().totp_issuer,

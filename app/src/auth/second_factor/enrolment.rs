@@ -11,13 +11,12 @@ use sea_orm::{
     sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
 use secrecy::ExposeSecret;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::{aad, backup_codes::replace_backup_codes, Factor};
 use crate::auth::{
     accounts::credential_change,
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     error::AuthError,
     request::meta::RequestMeta,
     second_factor::backup_codes,
@@ -164,15 +163,11 @@ impl AuthService {
                         "two_factor_enabled",
                     )
                     .await?;
-                    audit::record(
-                        txn,
-                        now,
-                        Some(user_id),
-                        AuditAction::TwoFactorEnabled,
-                        ended.details(),
-                        &meta,
-                    )
-                    .await
+                    AuditEvent::new(AuditAction::TwoFactorEnabled)
+                        .user(user_id)
+                        .details(ended.details())
+                        .record(txn, now, &meta)
+                        .await
                 })
             })
             .await?;
@@ -206,15 +201,10 @@ impl AuthService {
                     remove_totp(txn, user_id, now)
                         .await?
                         .ok_or(AuthError::TwoFactorNotEnabled)?;
-                    audit::record(
-                        txn,
-                        now,
-                        Some(user_id),
-                        AuditAction::TwoFactorDisabled,
-                        json!({}),
-                        &meta,
-                    )
-                    .await
+                    AuditEvent::new(AuditAction::TwoFactorDisabled)
+                        .user(user_id)
+                        .record(txn, now, &meta)
+                        .await
                 })
             })
             .await?;

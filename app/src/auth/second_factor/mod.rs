@@ -5,7 +5,8 @@
 //!
 //! A TOTP code is accepted once: its time step is claimed with a conditional
 //! UPDATE of `totp_last_step`. A backup code is spent with a conditional
-//! UPDATE of its row. Five wrong factors lock verification for 15 minutes.
+//! UPDATE of its row. `MAX_TWO_FACTOR_ATTEMPTS` wrong factors lock
+//! verification for `TWO_FACTOR_LOCKOUT_MINUTES` (`Policies`).
 
 pub mod backup_codes;
 pub mod enrolment;
@@ -17,17 +18,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     error::AuthError,
     request::meta::RequestMeta,
     sign_in::lockout::Counter,
     AuthService,
 };
 use crate::entities::users;
-
-/// Wrong second factors before verification locks (API.md).
-pub const MAX_SECOND_FACTOR_ATTEMPTS: u32 = 5;
-pub const SECOND_FACTOR_LOCK_MINUTES: i64 = 15;
 
 /// A second factor as presented.
 #[derive(Debug, Clone, Copy)]
@@ -129,12 +126,8 @@ impl AuthService {
     }
 
     async fn audit_replay(&self, user_id: Uuid, meta: &RequestMeta) -> Result<(), AuthError> {
-        audit::record(
-            self.db(),
-            self.now(),
-            Some(user_id),
-            AuditAction::TwoFactorCodeReplayed,
-            json!({}),
+        self.audit(
+            AuditEvent::new(AuditAction::TwoFactorCodeReplayed).user(user_id),
             meta,
         )
         .await

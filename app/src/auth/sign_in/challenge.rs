@@ -4,11 +4,11 @@
 //!
 //! A challenge token is `base64url(id ‖ 32 random bytes)`; only an HMAC of
 //! the random half is stored. It is not a JWT and no extractor accepts it, so
-//! it is useless anywhere but here. It lives 10 minutes and is consumed by a
-//! conditional UPDATE, so it completes at most one sign-in.
+//! it is useless anywhere but here. It lives `TWO_FACTOR_CHALLENGE_MINUTES`
+//! (`Policies`) and is consumed by a conditional UPDATE, so it completes at
+//! most one sign-in.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use chrono::Duration;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sea_orm::{sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -18,7 +18,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::auth::{
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     device_sessions::SessionKind,
     error::AuthError,
     request::meta::{clean_text, RequestMeta},
@@ -31,7 +31,6 @@ use crate::{
     types::{TokenPair, TwoFactorChallenge},
 };
 
-pub const CHALLENGE_MINUTES: i64 = 10;
 const SECRET_LEN: usize = 32;
 
 impl AuthService {
@@ -47,6 +46,7 @@ impl AuthService {
         let mut secret = [0u8; SECRET_LEN];
         rand::rngs::OsRng.fill_bytes(&mut secret);
         let now = self.now();
+        let lifetime = self.policies().challenge_lifetime;
         challenges::Entity::insert(challenges::ActiveModel::from(challenges::Model {
             id,
             user_id,
@@ -57,7 +57,7 @@ impl AuthService {
                 .map(|name| clean_text(name, 64))
                 .filter(|n| !n.is_empty()),
             created_at: now,
-            expires_at: now + Duration::minutes(CHALLENGE_MINUTES),
+            expires_at: now + lifetime,
             consumed_at: None,
         }))
         .exec_without_returning(db)
@@ -67,7 +67,7 @@ impl AuthService {
         Ok(TwoFactorChallenge {
             requires_2fa: true,
             challenge_token: URL_SAFE_NO_PAD.encode(token),
-            expires_in: (CHALLENGE_MINUTES * 60) as u64,
+            expires_in: lifetime.num_seconds().unsigned_abs(),
         })
     }
 
@@ -129,12 +129,10 @@ impl AuthService {
             Factor::BackupCode(_) => "backup_code",
             _ => "totp",
         };
-        audit::record(
-            self.db(),
-            now,
-            Some(user.id),
-            AuditAction::LoginSucceeded,
-            json!({ "session_id": session.id, "method": method }),
+        self.audit(
+            AuditEvent::new(AuditAction::LoginSucceeded)
+                .user(user.id)
+                .details(json!({ "session_id": session.id, "method": method })),
             meta,
         )
         .await?;

@@ -1,6 +1,6 @@
 //! Lockouts after consecutive failures: of the password (`MAX_LOGIN_ATTEMPTS`
-//! for `LOCKOUT_DURATION_MINUTES`) and of the second factor (5 for 15
-//! minutes). Sign-in, the 2FA challenge and re-authentication all go through
+//! for `LOCKOUT_DURATION_MINUTES`) and of the second factor
+//! (`MAX_TWO_FACTOR_ATTEMPTS` for `TWO_FACTOR_LOCKOUT_MINUTES`). Sign-in, the 2FA challenge and re-authentication all go through
 //! the three steps here.
 //!
 //! 1. `reserve_attempt`, BEFORE the password is hashed or the code checked:
@@ -27,19 +27,18 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     sea_query::{Expr, SimpleExpr},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, UpdateMany,
 };
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::auth::{
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     error::AuthError,
     request::meta::RequestMeta,
-    second_factor::{MAX_SECOND_FACTOR_ATTEMPTS, SECOND_FACTOR_LOCK_MINUTES},
     AuthService,
 };
-use crate::entities::users;
+use crate::{config::Lockout, entities::users};
 
 /// Which failures are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,16 +106,10 @@ pub struct Reservation {
 }
 
 impl AuthService {
-    fn lockout_policy(&self, counter: Counter) -> (u32, Duration) {
+    fn lockout_policy(&self, counter: Counter) -> Lockout {
         match counter {
-            Counter::Password => (
-                self.config().max_login_attempts,
-                Duration::from_std(self.config().lockout_duration).expect("duration within range"),
-            ),
-            Counter::SecondFactor => (
-                MAX_SECOND_FACTOR_ATTEMPTS,
-                Duration::minutes(SECOND_FACTOR_LOCK_MINUTES),
-            ),
+            Counter::Password => self.policies().password_lockout,
+            Counter::SecondFactor => self.policies().second_factor_lockout,
         }
     }
 
@@ -127,7 +120,10 @@ impl AuthService {
         user_id: Uuid,
         counter: Counter,
     ) -> Result<Reservation, AuthError> {
-        let (max_attempts, lock_for) = self.lockout_policy(counter);
+        let Lockout {
+            max_attempts,
+            duration: lock_for,
+        } = self.lockout_policy(counter);
         let now = self.now();
         let (count_column, until_column) = counter.columns();
         // Only an expired lock is non-null on a row the filter lets through.
@@ -173,8 +169,9 @@ impl AuthService {
         } = reservation;
         let now = self.now();
         let (failed, locked) = counter.audit_actions();
-        if let Err(error) =
-            audit::record(self.db(), now, Some(user_id), failed, details, meta).await
+        if let Err(error) = self
+            .audit(AuditEvent::new(failed).user(user_id).details(details), meta)
+            .await
         {
             return error;
         }
@@ -186,9 +183,12 @@ impl AuthService {
         };
         let details = json!({
             "locked_until": crate::auth::device_sessions::rfc3339(until),
-            "failed_attempts": self.lockout_policy(counter).0,
+            "failed_attempts": self.lockout_policy(counter).max_attempts,
         });
-        match audit::record(self.db(), now, Some(user_id), locked, details, meta).await {
+        match self
+            .audit(AuditEvent::new(locked).user(user_id).details(details), meta)
+            .await
+        {
             Ok(()) => counter.refusal(until, now),
             Err(error) => error,
         }
@@ -242,15 +242,12 @@ impl AuthService {
             lock,
         } = reservation;
         let now = self.now();
-        let (count_column, until_column) = counter.columns();
+        let until_column = counter.columns().1;
         let mut unlocked = until_column.is_null().or(until_column.lte(now));
         if let Some(own) = lock {
             unlocked = unlocked.or(until_column.eq(own));
         }
-        let cleared = users::Entity::update_many()
-            .col_expr(count_column, Expr::value(0))
-            .col_expr(until_column, Expr::value(Option::<DateTime<Utc>>::None))
-            .filter(users::Column::Id.eq(user_id))
+        let cleared = clearing(user_id, counter)
             .filter(unlocked)
             .exec(self.db())
             .await?;
@@ -297,19 +294,25 @@ impl AuthService {
     }
 }
 
-/// A password reset proves the owner: the failure count and any lock go.
-pub async fn clear_password_lockout(
+/// Lifts `counter`'s lock and zeroes its failure count, whatever their
+/// state, on `db` (the caller's transaction or the service's connection):
+/// a password reset proved the owner, or an administrator unlocked the
+/// account.
+pub async fn clear_lockout(
     db: &impl ConnectionTrait,
     user_id: Uuid,
+    counter: Counter,
 ) -> Result<(), AuthError> {
-    users::Entity::update_many()
-        .col_expr(users::Column::FailedLoginAttempts, Expr::value(0))
-        .col_expr(
-            users::Column::LockedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(users::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
+    clearing(user_id, counter).exec(db).await?;
     Ok(())
+}
+
+/// The UPDATE that zeroes `counter`'s failures of `user_id` and lifts its
+/// lock; `settle_success` adds its condition.
+fn clearing(user_id: Uuid, counter: Counter) -> UpdateMany<users::Entity> {
+    let (count_column, until_column) = counter.columns();
+    users::Entity::update_many()
+        .col_expr(count_column, Expr::value(0))
+        .col_expr(until_column, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(users::Column::Id.eq(user_id))
 }

@@ -4,7 +4,7 @@ use sea_orm::{ActiveValue::Set, EntityTrait, IntoActiveModel};
 use serde_json::json;
 
 use crate::auth::{
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     device_sessions::SessionKind,
     error::AuthError,
     identity::Email,
@@ -117,12 +117,10 @@ impl AuthService {
         let session = self
             .open_session(self.db(), user.id, kind, input.device_name, meta)
             .await?;
-        audit::record(
-            self.db(),
-            self.now(),
-            Some(user.id),
-            AuditAction::LoginSucceeded,
-            json!({ "session_id": session.id, "method": "password" }),
+        self.audit(
+            AuditEvent::new(AuditAction::LoginSucceeded)
+                .user(user.id)
+                .details(json!({ "session_id": session.id, "method": "password" })),
             meta,
         )
         .await?;
@@ -133,15 +131,12 @@ impl AuthService {
     /// as a wrong password does.
     async fn unknown_email(&self, email: Option<&Email>, meta: &RequestMeta) -> AuthError {
         let details = json!({ "reason": "unknown_email", "email": email.map(Email::normalized) });
-        match audit::record(
-            self.db(),
-            self.now(),
-            None,
-            AuditAction::LoginFailed,
-            details,
-            meta,
-        )
-        .await
+        match self
+            .audit(
+                AuditEvent::new(AuditAction::LoginFailed).details(details),
+                meta,
+            )
+            .await
         {
             Ok(()) => AuthError::InvalidCredentials,
             Err(error) => error,
@@ -170,12 +165,10 @@ impl AuthService {
         active.password_hash = Set(new_hash);
         active.updated_at = Set(self.now());
         users::Entity::update(active).exec(self.db()).await?;
-        audit::record(
-            self.db(),
-            self.now(),
-            Some(user.id),
-            AuditAction::PasswordRehashed,
-            json!({ "from": scheme, "to": "argon2id" }),
+        self.audit(
+            AuditEvent::new(AuditAction::PasswordRehashed)
+                .user(user.id)
+                .details(json!({ "from": scheme, "to": "argon2id" })),
             meta,
         )
         .await

@@ -2,7 +2,7 @@
 //! not merely someone holding a signed-in session (a browser left open, a
 //! stolen access token). Adding a sign-in factor (today: turning 2FA on)
 //! needs either the current password or a sign-in within the last
-//! `REAUTHENTICATION_WINDOW_MINUTES`. Every such action calls
+//! `REAUTHENTICATION_WINDOW_MINUTES` (`Policies`). Every such action calls
 //! `require_recent_authentication`, so the rule exists once.
 //!
 //! "Sign-in" is the session's own `created_at`: a refresh rotates tokens but
@@ -14,7 +14,6 @@
 //! `MAX_LOGIN_ATTEMPTS` and is audited like a wrong sign-in, and a locked
 //! account is refused (429 `account_locked`) before any hashing.
 
-use chrono::Duration;
 use serde_json::json;
 
 use crate::auth::{
@@ -29,14 +28,11 @@ use crate::auth::{
 };
 use crate::entities::users;
 
-/// How recent a sign-in stands in for the password (OWASP ASVS 3.7.1).
-pub const REAUTHENTICATION_WINDOW_MINUTES: i64 = 5;
-
 impl AuthService {
     /// Whether `principal` signed in recently enough to skip the password.
     /// Pages use it to show the password field only when it is needed.
     pub fn signed_in_recently(&self, principal: &Principal) -> bool {
-        self.now() - principal.signed_in_at <= Duration::minutes(REAUTHENTICATION_WINDOW_MINUTES)
+        self.now() - principal.signed_in_at <= self.policies().reauthentication_window
     }
 
     /// Allows a sensitive change when the caller typed the current password

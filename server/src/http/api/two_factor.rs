@@ -46,7 +46,8 @@ pub struct ConfirmSetupRequest {
     /// A 6-digit TOTP code from the new authenticator.
     code: String,
     /// The current password. Needed unless this session signed in within
-    /// the last 5 minutes (a refresh does not count as a sign-in).
+    /// the last 5 minutes (`REAUTHENTICATION_WINDOW_MINUTES`; a refresh does
+    /// not count as a sign-in).
     password: Option<String>,
 }
 
@@ -54,7 +55,7 @@ pub struct ConfirmSetupRequest {
     post,
     path = "/api/auth/verify-2fa-setup",
     tag = "two-factor",
-    summary = "Turn 2FA on with a code from the newly set-up authenticator; needs the current password unless this session signed in within the last 5 minutes. Ends every other session, open 2FA challenge and reset link of the account.",
+    summary = "Turn 2FA on with a code from the newly set-up authenticator; needs the current password unless this session signed in within the last 5 minutes (`REAUTHENTICATION_WINDOW_MINUTES`). Ends every other session, open 2FA challenge and reset link of the account.",
     request_body = ConfirmSetupRequest,
     responses(
         (status = 200, description = "`{totp_enabled: true}`"),
@@ -173,7 +174,7 @@ pub struct ChallengeCodeRequest {
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
         (status = 401, description = "Wrong or reused code (`invalid_code`), or an invalid or expired challenge (`invalid_token`)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "5 wrong codes lock 2FA for 15 minutes (`too_many_attempts`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "5 wrong codes lock 2FA for 15 minutes (`MAX_TWO_FACTOR_ATTEMPTS`, `TWO_FACTOR_LOCKOUT_MINUTES`; `too_many_attempts`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn login_with_totp(

@@ -13,7 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{
-    audit::{self, AuditAction},
+    audit::{AuditAction, AuditEvent},
     error::AuthError,
     request::meta::RequestMeta,
     second_factor::Factor,
@@ -66,15 +66,11 @@ impl AuthService {
             .transaction::<_, (), AuthError>(|txn| {
                 Box::pin(async move {
                     replace_backup_codes(txn, user_id, rows).await?;
-                    audit::record(
-                        txn,
-                        now,
-                        Some(user_id),
-                        AuditAction::BackupCodesRegenerated,
-                        json!({ "count": count }),
-                        &meta,
-                    )
-                    .await
+                    AuditEvent::new(AuditAction::BackupCodesRegenerated)
+                        .user(user_id)
+                        .details(json!({ "count": count }))
+                        .record(txn, now, &meta)
+                        .await
                 })
             })
             .await?;
@@ -116,12 +112,10 @@ impl AuthService {
             .filter(backup_code_rows::Column::UsedAt.is_null())
             .count(self.db())
             .await?;
-        audit::record(
-            self.db(),
-            now,
-            Some(user.id),
-            AuditAction::BackupCodeUsed,
-            json!({ "remaining": remaining }),
+        self.audit(
+            AuditEvent::new(AuditAction::BackupCodeUsed)
+                .user(user.id)
+                .details(json!({ "remaining": remaining })),
             meta,
         )
         .await?;
