@@ -12,7 +12,7 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// A freshly issued access and refresh token pair.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TokenPair {
     pub access_token: String,
@@ -126,7 +126,7 @@ pub struct AuditPage {
 
 /// What `setup-2fa` returns: everything needed to add the account to an
 /// authenticator app, and the backup codes, shown this once.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TwoFactorSetup {
     /// The shared secret in base32, for manual entry.
@@ -139,7 +139,7 @@ pub struct TwoFactorSetup {
 
 /// A setup in progress as the settings page shows it again: what an
 /// authenticator app needs, without the backup codes (those are shown once).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TwoFactorEnrollment {
     /// The shared secret in base32, for manual entry.
     pub secret: String,
@@ -156,7 +156,7 @@ pub struct BackupCodesStatus {
 }
 
 /// The first step of a sign-in for an account with 2FA on: no tokens yet.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TwoFactorChallenge {
     /// Always `true`.
@@ -199,4 +199,62 @@ pub struct MailboxMessage {
     /// RFC 3339, UTC.
     pub created_at: String,
     pub sent_at: Option<String>,
+}
+
+/// Backup codes as they are made: shown to their owner once, never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct BackupCodes(pub Vec<String>);
+
+// What carries a token, a secret or a code prints without it: a `{:?}` in
+// a log line or a panic message must not leak one.
+
+/// Shown instead of a secret in `Debug` output.
+const REDACTED: &str = "[redacted]";
+
+impl std::fmt::Debug for TokenPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenPair")
+            .field("access_token", &REDACTED)
+            .field("refresh_token", &REDACTED)
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TwoFactorSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwoFactorSetup")
+            .field("secret", &REDACTED)
+            .field("provisioning_uri", &REDACTED)
+            .field("qr_code_url", &REDACTED)
+            .field("backup_codes", &BackupCodes(self.backup_codes.clone()))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TwoFactorEnrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwoFactorEnrollment")
+            .field("secret", &REDACTED)
+            .field("provisioning_uri", &REDACTED)
+            .field("qr_code_url", &REDACTED)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TwoFactorChallenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwoFactorChallenge")
+            .field("requires_2fa", &self.requires_2fa)
+            .field("challenge_token", &REDACTED)
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for BackupCodes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BackupCodes({} codes, {REDACTED})", self.0.len())
+    }
 }

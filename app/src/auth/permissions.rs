@@ -39,6 +39,7 @@ pub async fn roles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<St
 
 impl AuthService {
     /// Whether any role of the user grants `permission` (or `*`).
+    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
     pub async fn has_permission(
         &self,
         user_id: UserId,
@@ -61,6 +62,7 @@ impl AuthService {
     }
 
     /// Adds a permission to a role (idempotent).
+    #[tracing::instrument(skip_all)]
     pub async fn grant_permission(&self, role: &str, permission: &str) -> Result<(), AuthError> {
         use sea_orm::{sea_query::OnConflict, ActiveValue::Set};
         role_permissions::Entity::insert(role_permissions::ActiveModel {

@@ -33,6 +33,26 @@ pub async fn visitor() -> Result<Option<SignedInVisitor>, PageError> {
     )
 }
 
+/// The header's "Sign out": ends this device's session.
+#[server(prefix = "/_fn", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), PageError> {
+    use crate::page_context as browser;
+
+    browser::respond(
+        async move {
+            let auth = browser::auth()?;
+            let meta = browser::request_meta(&auth).await?;
+            if let Some(principal) = browser::current_principal(&auth).await? {
+                auth.logout(&principal, &meta).await?;
+            }
+            browser::forget().await?;
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
+}
+
 /// Navigation for a signed-out visitor, in order.
 const SIGNED_OUT_LINKS: &[(&str, &str)] = &[
     ("/", "Home"),
@@ -45,7 +65,7 @@ pub fn SiteHeader() -> impl IntoView {
     // Asked again after each navigation: signing in or out navigates.
     let location = use_location();
     let visitor = Resource::new(move || location.pathname.get(), |_| visitor());
-    let sign_out = ServerAction::<crate::pages::account::SignOut>::new();
+    let sign_out = ServerAction::<SignOut>::new();
 
     view! {
         <header class="site-header">
@@ -82,10 +102,7 @@ fn NavList(links: Vec<(&'static str, &'static str)>) -> impl IntoView {
 }
 
 #[component]
-fn SignedInNav(
-    visitor: SignedInVisitor,
-    sign_out: ServerAction<crate::pages::account::SignOut>,
-) -> impl IntoView {
+fn SignedInNav(visitor: SignedInVisitor, sign_out: ServerAction<SignOut>) -> impl IntoView {
     let mut links = vec![("/", "Home"), ("/account", "Account")];
     if visitor.can_manage_users {
         links.push(("/admin/users", "Users"));

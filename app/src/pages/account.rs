@@ -61,25 +61,6 @@ pub async fn ensure_signed_in(here: String) -> Result<(), PageError> {
     )
 }
 
-#[server(prefix = "/_fn", endpoint = "sign_out")]
-pub async fn sign_out() -> Result<(), PageError> {
-    use crate::page_context as browser;
-
-    browser::respond(
-        async move {
-            let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            if let Some(principal) = browser::current_principal(&auth).await? {
-                auth.logout(&principal, &meta).await?;
-            }
-            browser::forget().await?;
-            leptos_axum::redirect("/login");
-            Ok(())
-        }
-        .await,
-    )
-}
-
 #[server(prefix = "/_fn", endpoint = "resend_verification")]
 pub async fn resend_verification_email() -> Result<(), PageError> {
     use crate::page_context as browser;

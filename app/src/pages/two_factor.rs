@@ -115,7 +115,7 @@ pub async fn regenerate_my_backup_codes(code: String) -> Result<(), PageError> {
             let codes = auth
                 .regenerate_backup_codes(&principal, &code, &meta)
                 .await?;
-            shown_once::keep(&auth, &principal, &codes, shown_once::When::Now).await
+            shown_once::keep(&auth, &principal, &codes.0, shown_once::When::Now).await
         }
         .await,
     )

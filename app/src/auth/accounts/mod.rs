@@ -149,6 +149,7 @@ impl AuthService {
 
     /// The caller's profile, from the account and roles read while
     /// authenticating.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn profile(&self, principal: &Principal) -> Result<UserProfile, AuthError> {
         Ok(principal.account.profile(principal.roles.clone()))
     }
@@ -156,7 +157,7 @@ impl AuthService {
     /// Changes the password after checking the current one; every other
     /// session, open 2FA challenge and reset link of the user ends in the
     /// same transaction.
-    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn change_password(
         &self,
         principal: &Principal,
@@ -207,6 +208,7 @@ impl AuthService {
     }
 
     /// The caller's own security events, newest first.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn activity(
         &self,
         principal: &Principal,

@@ -20,8 +20,8 @@ use crate::auth::{
     audit::{self, AuditAction, AuditEvent},
     device_sessions::{revoke_where, rfc3339},
     error::{AuthError, FieldError},
-    ids::UserId,
     identity::{search_forms, Email},
+    ids::UserId,
     permissions::{roles_of, AUDIT_READ, ROLE_ADMIN, USERS_READ, USERS_WRITE},
     request::meta::RequestMeta,
     sign_in::lockout::{self, Counter},
@@ -56,6 +56,7 @@ impl AuthService {
     /// admin operation and spends the account's admin budget first
     /// (`Door::Admin`), so no account can drive admin work or audit writes
     /// without bound.
+    #[tracing::instrument(skip_all, fields(actor = ?actor.id()))]
     pub async fn require_permission(
         &self,
         actor: Actor<'_>,
@@ -85,6 +86,7 @@ impl AuthService {
     }
 
     /// Accounts whose email or username contains `query`, newest first.
+    #[tracing::instrument(skip_all, fields(actor = ?actor.id()))]
     pub async fn list_users(
         &self,
         actor: Actor<'_>,
@@ -128,6 +130,7 @@ impl AuthService {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(actor = ?actor.id(), user_id = %user_id))]
     pub async fn user_detail(
         &self,
         actor: Actor<'_>,
@@ -144,6 +147,7 @@ impl AuthService {
     /// that would leave nobody with the admin role, and (for a signed-in
     /// administrator) a change to a role holding a permission the granter
     /// lacks (`role_grants`).
+    #[tracing::instrument(skip_all, fields(actor = ?actor.id(), user_id = %user_id))]
     pub async fn set_roles(
         &self,
         actor: Actor<'_>,
@@ -238,6 +242,7 @@ impl AuthService {
     }
 
     /// Clears a lockout and the failure count.
+    #[tracing::instrument(skip_all, fields(actor = ?actor.id(), user_id = %user_id))]
     pub async fn unlock_user(
         &self,
         actor: Actor<'_>,
@@ -260,6 +265,7 @@ impl AuthService {
     }
 
     /// Ends every session of a user; returns how many.
+    #[tracing::instrument(skip_all, fields(actor = ?actor.id(), user_id = %user_id))]
     pub async fn revoke_user_sessions(
         &self,
         actor: Actor<'_>,
@@ -289,6 +295,7 @@ impl AuthService {
     }
 
     /// The audit log, newest first, optionally for one user and/or action.
+    #[tracing::instrument(skip_all, fields(actor = ?actor.id(), user_id = ?user_id))]
     pub async fn audit_log(
         &self,
         actor: Actor<'_>,
@@ -325,6 +332,7 @@ impl AuthService {
 
     /// The account with this email, for the command line. The address is
     /// compared normalised, as at sign-in.
+    #[tracing::instrument(skip_all)]
     pub async fn find_user_by_email(&self, email: &str) -> Result<Account, AuthError> {
         let email = Email::parse(email).map_err(|_| AuthError::NotFound)?;
         self.user_with_email(&email)

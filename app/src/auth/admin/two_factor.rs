@@ -30,6 +30,7 @@ impl AuthService {
     /// Turns 2FA off for `user_id`. `admin_password` is the acting
     /// administrator's own password; the operator at the command line
     /// (`Actor::Operator`) has none to give.
+    #[tracing::instrument(skip_all, fields(actor = ?actor.id(), user_id = %user_id))]
     pub async fn remove_user_two_factor(
         &self,
         actor: Actor<'_>,

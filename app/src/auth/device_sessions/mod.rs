@@ -97,6 +97,8 @@ impl AuthService {
             revoked_at: None,
             revoked_reason: None,
         };
+        // Names the new session in the span of the sign-in that opened it.
+        tracing::Span::current().record("session_id", tracing::field::display(session.id));
         let opened = OpenedSession {
             id: session.id.into(),
             user_id: session.user_id.into(),
@@ -149,6 +151,7 @@ impl AuthService {
     }
 
     /// The caller's active sessions, most recently used first.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn list_sessions(
         &self,
         principal: &Principal,

@@ -18,6 +18,7 @@ impl AuthService {
     /// Rotates a refresh token. The conditional UPDATE lets exactly one of
     /// any number of concurrent uses win; a valid token of an older
     /// generation is a replay, which revokes the session (RFC 9700 §4.14).
+    #[tracing::instrument(skip_all)]
     pub async fn refresh(
         &self,
         refresh_token: &str,

@@ -17,6 +17,7 @@ use crate::entities::device_sessions as sessions;
 
 impl AuthService {
     /// Signs out the caller's own session.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn logout(&self, principal: &Principal, meta: &RequestMeta) -> Result<(), AuthError> {
         self.revoke_where(sessions::Column::Id.eq(principal.session_id), "logout")
             .await?;
@@ -30,6 +31,7 @@ impl AuthService {
     }
 
     /// Signs out every session of the caller, this one included.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn logout_all(
         &self,
         principal: &Principal,
@@ -49,6 +51,7 @@ impl AuthService {
     }
 
     /// Signs out every other session of the caller, keeping this one.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn logout_others(
         &self,
         principal: &Principal,
@@ -75,6 +78,7 @@ impl AuthService {
     /// Revokes one of the caller's sessions. Another user's session, or one
     /// already ended, is `NotFound`: its existence is none of the caller's
     /// business.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id, revoked = %session_id))]
     pub async fn revoke_session(
         &self,
         principal: &Principal,
@@ -113,6 +117,7 @@ impl AuthService {
 
     /// Deletes sessions that expired, and revoked ones older than a refresh
     /// lifetime; returns how many rows went.
+    #[tracing::instrument(skip_all)]
     pub async fn delete_expired_sessions(&self) -> Result<u64, AuthError> {
         let now = self.now();
         let deleted = sessions::Entity::delete_many()

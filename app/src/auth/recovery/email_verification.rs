@@ -74,6 +74,7 @@ impl AuthService {
     /// Marks an address verified on the operator's word (the command line's
     /// `admin create-user`: the first administrator must be able to sign in
     /// with `REQUIRE_EMAIL_VERIFICATION` on and before any mail is sent).
+    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
     pub async fn verify_email_by_operator(
         &self,
         user_id: UserId,
@@ -103,7 +104,7 @@ impl AuthService {
 
     /// Emails the signed-in user a new verification link.
     /// `EmailAlreadyVerified` if there is nothing to prove.
-    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id))]
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn resend_verification(
         &self,
         principal: &Principal,

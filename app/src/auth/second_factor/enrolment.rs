@@ -31,6 +31,7 @@ use crate::{
 impl AuthService {
     /// Starts (or restarts) setup: a fresh secret and backup codes. Nothing is
     /// on until `confirm_two_factor` receives a valid code.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn setup_two_factor(
         &self,
         principal: &Principal,
@@ -74,6 +75,7 @@ impl AuthService {
 
     /// The setup in progress, if any: the same secret, URI and QR code again,
     /// for a settings page rendered anew (a form post without JavaScript).
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn pending_two_factor_setup(
         &self,
         principal: &Principal,
@@ -108,6 +110,7 @@ impl AuthService {
     /// recent sign-in (`require_recent_authentication`). In the same
     /// transaction every other session, open challenge and reset link of the
     /// account ends (`credential_change`).
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn confirm_two_factor(
         &self,
         principal: &Principal,
@@ -177,6 +180,7 @@ impl AuthService {
     /// Turns 2FA off: needs the password and a TOTP or backup code. The
     /// secret, every backup code and open sign-in challenges go
     /// (`remove_totp`).
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn disable_two_factor(
         &self,
         principal: &Principal,

@@ -73,6 +73,7 @@ impl AuthService {
 
     /// API: completes a sign-in with the challenge token and a second factor
     /// (`Factor::Totp` or `Factor::BackupCode`); returns the new tokens.
+    #[tracing::instrument(skip_all)]
     pub async fn complete_challenge(
         &self,
         challenge_token: &str,
@@ -87,7 +88,7 @@ impl AuthService {
 
     /// Completes a sign-in with the challenge token and a second factor and
     /// opens a session of `kind`. Both transports finish a 2FA sign-in here.
-    #[tracing::instrument(skip_all, fields(ip = %meta.ip))]
+    #[tracing::instrument(skip_all, fields(ip = %meta.ip, user_id, session_id))]
     pub async fn complete_challenge_session(
         &self,
         challenge_token: &str,
@@ -101,6 +102,7 @@ impl AuthService {
             .await?
             .filter(|user| user.is_active && Factors::of(user).any())
             .ok_or(AuthError::InvalidToken)?;
+        tracing::Span::current().record("user_id", tracing::field::display(user.id));
         self.verify_second_factor(&user, factor, meta).await?;
 
         let now = self.now();

@@ -37,6 +37,7 @@ pub enum SignIn {
 impl AuthService {
     /// API sign-in: email and password → a new API session and its tokens,
     /// or, for an account with 2FA on, a challenge for the second factor.
+    #[tracing::instrument(skip_all)]
     pub async fn login(
         &self,
         input: LoginInput<'_>,
@@ -56,7 +57,7 @@ impl AuthService {
     /// hash (`lockout`): a locked account is refused without hashing, even
     /// with the right password, and a right password whose hash ends after a
     /// concurrent failure locked the account is refused too.
-    #[tracing::instrument(skip_all, fields(ip = %meta.ip))]
+    #[tracing::instrument(skip_all, fields(ip = %meta.ip, user_id, session_id))]
     pub async fn sign_in(
         &self,
         input: LoginInput<'_>,
@@ -79,6 +80,7 @@ impl AuthService {
             self.hasher().verify(&password, None, owner).await?;
             return Err(self.unknown_email(email.as_ref(), meta).await);
         };
+        tracing::Span::current().record("user_id", tracing::field::display(user.id));
         // A place on the hashing threads first: a busy hasher refuses before
         // the attempt is counted, so it never costs an attempt nor flickers
         // a lock.

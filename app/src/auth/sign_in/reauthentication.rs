@@ -38,6 +38,7 @@ impl AuthService {
     /// Allows a sensitive change when the caller typed the current password
     /// (`password`, checked whenever it is given) or signed in within the
     /// window; otherwise `ReauthenticationRequired`.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn require_recent_authentication(
         &self,
         principal: &Principal,

@@ -156,7 +156,7 @@ pub async fn regenerate_backup_codes(
         .auth
         .regenerate_backup_codes(&principal, &body.code, &meta)
         .await?;
-    Ok(Json(json!({ "backup_codes": codes })))
+    Ok(Json(json!({ "backup_codes": codes.0 })))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

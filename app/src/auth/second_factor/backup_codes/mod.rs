@@ -21,10 +21,12 @@ use crate::auth::{
 };
 use crate::{
     entities::{backup_codes as backup_code_rows, users},
+    types::BackupCodes,
     types::BackupCodesStatus,
 };
 
 impl AuthService {
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn backup_codes_status(
         &self,
         principal: &Principal,
@@ -41,12 +43,13 @@ impl AuthService {
 
     /// A new set of backup codes for a current TOTP code; the old set stops
     /// working.
+    #[tracing::instrument(skip_all, fields(user_id = %principal.user_id, session_id = %principal.session_id))]
     pub async fn regenerate_backup_codes(
         &self,
         principal: &Principal,
         code: &str,
         meta: &RequestMeta,
-    ) -> Result<Vec<String>, AuthError> {
+    ) -> Result<BackupCodes, AuthError> {
         let user = self.user(principal.user_id).await?;
         if !Factors::of(&user).totp {
             return Err(AuthError::TwoFactorNotEnabled);
@@ -74,7 +77,7 @@ impl AuthService {
                 })
             })
             .await?;
-        Ok(codes)
+        Ok(BackupCodes(codes))
     }
 
     /// True if `code` is an unused backup code of the user; spends it.
