@@ -117,6 +117,21 @@ pub struct AuditEntry {
     pub created_at: String,
 }
 
+/// What the owner sees of an audit entry about them: the entry without
+/// the ids (both are theirs, or an administrator's they need not know).
+impl From<AuditEntry> for ActivityEvent {
+    fn from(entry: AuditEntry) -> Self {
+        Self {
+            id: entry.id,
+            action: entry.action,
+            ip_address: entry.ip_address,
+            user_agent: entry.user_agent,
+            details: entry.details,
+            created_at: entry.created_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AuditPage {

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::{error::AuthError, request::meta::RequestMeta, AuthService};
 use crate::entities::audit_log;
+use crate::types::{AuditEntry, AuditPage};
 
 /// The stable names of audit actions (also what clients filter on).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,15 +167,21 @@ impl AuthService {
     }
 }
 
+/// The most events one page holds (`limit` is clamped to it; 50 when not
+/// given).
+pub const MAX_PAGE: u64 = 100;
+
 /// A page of events, newest first, before the event id `before`, for one
-/// user and/or one action when given.
+/// user and/or one action when given; `next_before` asks for the next page.
+/// The user's own activity and the administrators' log both read it.
 pub async fn page(
     db: &impl ConnectionTrait,
     user_id: Option<Uuid>,
     action: Option<&str>,
-    limit: u64,
+    limit: Option<u64>,
     before: Option<i64>,
-) -> Result<Vec<audit_log::Model>, AuthError> {
+) -> Result<AuditPage, AuthError> {
+    let limit = limit.unwrap_or(50).clamp(1, MAX_PAGE);
     let mut query = audit_log::Entity::find();
     if let Some(user_id) = user_id {
         query = query.filter(audit_log::Column::UserId.eq(user_id));
@@ -185,9 +192,28 @@ pub async fn page(
     if let Some(before) = before {
         query = query.filter(audit_log::Column::Id.lt(before));
     }
-    Ok(query
+    let rows = query
         .order_by_desc(audit_log::Column::Id)
         .limit(limit)
         .all(db)
-        .await?)
+        .await?;
+    let next_before = (rows.len() as u64 == limit)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
+    Ok(AuditPage {
+        entries: rows
+            .into_iter()
+            .map(|row| AuditEntry {
+                id: row.id,
+                user_id: row.user_id.map(|id| id.to_string()),
+                actor_id: row.actor_id.map(|id| id.to_string()),
+                action: row.action,
+                ip_address: row.ip_address,
+                user_agent: row.user_agent,
+                details: row.details,
+                created_at: crate::auth::device_sessions::rfc3339(row.created_at),
+            })
+            .collect(),
+        next_before,
+    })
 }

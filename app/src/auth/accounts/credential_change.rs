@@ -11,15 +11,18 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::auth::{
+    audit::{AuditAction, AuditEvent},
     device_sessions,
     error::AuthError,
     recovery::account_tokens::{self, TokenPurpose},
 };
 use crate::entities::{device_sessions as session_rows, two_factor_challenges as challenges};
 
-/// How much a change ended, for the audit event.
+/// How much a change ended, for its audit event.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ended {
+    change: AuditAction,
+    user_id: Uuid,
     pub sessions: u64,
     pub challenges: u64,
     pub reset_links: u64,
@@ -33,23 +36,34 @@ impl Ended {
             "reset_links_ended": self.reset_links,
         })
     }
+
+    /// The audit event of the change, with what it ended in its details.
+    pub fn event(self) -> AuditEvent {
+        AuditEvent::new(self.change)
+            .user(self.user_id)
+            .details(self.details())
+    }
 }
 
-/// Ends every session of `user_id` except `keep` (the one making the change;
-/// `None` ends them all), every open challenge and every unused reset link,
-/// on `db` (the caller's transaction).
+/// The change `change` (named so in the audit and as the sessions' revocation
+/// reason) ends every session of `user_id` except `keep` (the one making the
+/// change; `None` ends them all), every open challenge and every unused
+/// reset link, on `db` (the caller's transaction).
 pub(crate) async fn end_other_ways_in(
     db: &impl ConnectionTrait,
     user_id: Uuid,
     keep: Option<Uuid>,
     now: DateTime<Utc>,
-    reason: &str,
+    change: AuditAction,
 ) -> Result<Ended, AuthError> {
+    let reason = change.as_str();
     let mut condition = session_rows::Column::UserId.eq(user_id);
     if let Some(keep) = keep {
         condition = condition.and(session_rows::Column::Id.ne(keep));
     }
     Ok(Ended {
+        change,
+        user_id,
         sessions: device_sessions::revoke_where(db, now, condition, reason).await?,
         challenges: end_challenges(db, user_id, now).await?,
         reset_links: account_tokens::spend_all(db, user_id, TokenPurpose::Reset, now).await?,

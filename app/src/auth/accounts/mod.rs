@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::auth::{
     audit::{self, AuditAction, AuditEvent},
-    device_sessions::{rfc3339, Principal},
+    device_sessions::Principal,
     error::AuthError,
     identity::{Email, Username},
     ids::UserId,
@@ -34,7 +34,6 @@ use crate::{
 
 /// A new password may not be the current one or any of the 5 before it.
 const PASSWORD_HISTORY_DEPTH: u64 = 6;
-pub const MAX_ACTIVITY_PAGE: u64 = 100;
 
 pub struct RegisterInput<'a> {
     pub email: &'a str,
@@ -193,14 +192,10 @@ impl AuthService {
                         user_id,
                         Some(keep_session),
                         now,
-                        "password_changed",
+                        AuditAction::PasswordChanged,
                     )
                     .await?;
-                    AuditEvent::new(AuditAction::PasswordChanged)
-                        .user(user_id)
-                        .details(ended.details())
-                        .record(txn, now, &meta)
-                        .await
+                    ended.event().record(txn, now, &meta).await
                 })
             })
             .await?;
@@ -215,8 +210,7 @@ impl AuthService {
         limit: Option<u64>,
         before: Option<i64>,
     ) -> Result<ActivityPage, AuthError> {
-        let limit = limit.unwrap_or(50).clamp(1, MAX_ACTIVITY_PAGE);
-        let rows = audit::page(
+        let page = audit::page(
             self.db(),
             Some(principal.user_id.as_uuid()),
             None,
@@ -224,22 +218,9 @@ impl AuthService {
             before,
         )
         .await?;
-        let next_before = (rows.len() as u64 == limit)
-            .then(|| rows.last().map(|r| r.id))
-            .flatten();
         Ok(ActivityPage {
-            events: rows
-                .into_iter()
-                .map(|row| ActivityEvent {
-                    id: row.id,
-                    action: row.action,
-                    ip_address: row.ip_address,
-                    user_agent: row.user_agent,
-                    details: row.details,
-                    created_at: rfc3339(row.created_at),
-                })
-                .collect(),
-            next_before,
+            events: page.entries.into_iter().map(ActivityEvent::from).collect(),
+            next_before: page.next_before,
         })
     }
 

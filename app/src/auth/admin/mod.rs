@@ -16,7 +16,6 @@ use uuid::Uuid;
 
 use crate::auth::{
     accounts::Account,
-    accounts::MAX_ACTIVITY_PAGE,
     audit::{self, AuditAction, AuditEvent},
     device_sessions::{revoke_where, rfc3339},
     error::{AuthError, FieldError},
@@ -29,7 +28,7 @@ use crate::auth::{
 };
 use crate::{
     entities::{device_sessions as sessions, user_roles, users},
-    types::{AdminUser, AdminUserPage, AuditEntry, AuditPage},
+    types::{AdminUser, AdminUserPage, AuditPage},
 };
 
 pub const MAX_USERS_PAGE: u64 = 100;
@@ -307,27 +306,7 @@ impl AuthService {
     ) -> Result<AuditPage, AuthError> {
         let user_id = user_id.map(UserId::as_uuid);
         self.require_permission(actor, AUDIT_READ, meta).await?;
-        let limit = limit.unwrap_or(50).clamp(1, MAX_ACTIVITY_PAGE);
-        let rows = audit::page(self.db(), user_id, action, limit, before).await?;
-        let next_before = (rows.len() as u64 == limit)
-            .then(|| rows.last().map(|r| r.id))
-            .flatten();
-        Ok(AuditPage {
-            entries: rows
-                .into_iter()
-                .map(|row| AuditEntry {
-                    id: row.id,
-                    user_id: row.user_id.map(|id| id.to_string()),
-                    actor_id: row.actor_id.map(|id| id.to_string()),
-                    action: row.action,
-                    ip_address: row.ip_address,
-                    user_agent: row.user_agent,
-                    details: row.details,
-                    created_at: rfc3339(row.created_at),
-                })
-                .collect(),
-            next_before,
-        })
+        audit::page(self.db(), user_id, action, limit, before).await
     }
 
     /// The account with this email, for the command line. The address is

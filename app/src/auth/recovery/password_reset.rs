@@ -143,13 +143,18 @@ impl AuthService {
             .await?;
         // Every session (this request has none), every open 2FA challenge
         // and every other reset link.
-        let ended =
-            credential_change::end_other_ways_in(&txn, user.id, None, now, "password_reset")
-                .await?;
+        let ended = credential_change::end_other_ways_in(
+            &txn,
+            user.id,
+            None,
+            now,
+            AuditAction::PasswordReset,
+        )
+        .await?;
         let mut details = ended.details();
         details["lockout_cleared"] = json!(user.locked_until.is_some());
-        AuditEvent::new(AuditAction::PasswordReset)
-            .user(user.id)
+        ended
+            .event()
             .details(details)
             .record(&txn, now, meta)
             .await?;

@@ -163,14 +163,10 @@ impl AuthService {
                         user_id,
                         Some(keep_session),
                         now,
-                        "two_factor_enabled",
+                        AuditAction::TwoFactorEnabled,
                     )
                     .await?;
-                    AuditEvent::new(AuditAction::TwoFactorEnabled)
-                        .user(user_id)
-                        .details(ended.details())
-                        .record(txn, now, &meta)
-                        .await
+                    ended.event().record(txn, now, &meta).await
                 })
             })
             .await?;
