@@ -2,7 +2,6 @@
 //! (`RequestMeta`, read as the JSON API reads it), and the browser's cookie
 //! session, which names the `sessions` row of the signed-in device.
 
-use crate::auth::{OpenedSession, SessionId, UserId};
 use std::net::SocketAddr;
 
 use axum::extract::ConnectInfo;
@@ -11,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use crate::{
-    auth::{limits::Door, AuthService, Principal, RequestMeta},
+    auth::{limits::Door, AuthService, OpenedSession, Principal, RequestMeta, SessionId, UserId},
     error_code::ErrorCode,
     page_error::PageError,
 };
@@ -181,6 +180,27 @@ pub fn respond<T>(result: Result<T, PageError>) -> Result<T, PageError> {
 }
 
 /// The signed-in user, or a redirect to sign in and come back to `here`.
+/// What a signed-in page action starts from: the service, who is asking,
+/// and the signed-in user.
+pub struct SignedInAction {
+    pub auth: AuthService,
+    pub meta: RequestMeta,
+    pub principal: Principal,
+}
+
+/// The start of every action of a signed-in page at `here`: a visitor whose
+/// session ended is sent to sign in and back.
+pub async fn signed_in_action(here: &str) -> Result<SignedInAction, PageError> {
+    let auth = auth()?;
+    let meta = request_meta(&auth).await?;
+    let principal = signed_in_or_redirect(&auth, here).await?;
+    Ok(SignedInAction {
+        auth,
+        meta,
+        principal,
+    })
+}
+
 pub async fn signed_in_or_redirect(auth: &AuthService, here: &str) -> Result<Principal, PageError> {
     match current_principal(auth).await? {
         Some(principal) => Ok(principal),

@@ -67,9 +67,11 @@ pub async fn resend_verification_email() -> Result<(), PageError> {
 
     browser::respond(
         async move {
-            let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            let principal = browser::signed_in_or_redirect(&auth, "/account").await?;
+            let browser::SignedInAction {
+                auth,
+                meta,
+                principal,
+            } = browser::signed_in_action("/account").await?;
             auth.resend_verification(&principal, &meta).await?;
             leptos_axum::redirect("/account?verification_sent=1");
             Ok(())

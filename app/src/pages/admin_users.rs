@@ -18,9 +18,11 @@ pub async fn admin_users(q: Option<String>) -> Result<AdminUserPage, PageError> 
 
     browser::respond(
         async move {
-            let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            let principal = browser::signed_in_or_redirect(&auth, "/admin/users").await?;
+            let browser::SignedInAction {
+                auth,
+                meta,
+                principal,
+            } = browser::signed_in_action("/admin/users").await?;
             Ok(auth
                 .list_users(Actor::User(&principal), q.as_deref(), Some(50), None, &meta)
                 .await?)
@@ -41,9 +43,11 @@ pub async fn admin_set_roles(
 
     browser::respond(
         async move {
-            let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            let principal = browser::signed_in_or_redirect(&auth, "/admin/users").await?;
+            let browser::SignedInAction {
+                auth,
+                meta,
+                principal,
+            } = browser::signed_in_action("/admin/users").await?;
             let id = account_id(&user_id)?;
             let roles: Vec<String> = [("admin", admin), ("editor", editor), ("viewer", viewer)]
                 .into_iter()
@@ -64,9 +68,11 @@ pub async fn admin_unlock(user_id: String) -> Result<(), PageError> {
 
     browser::respond(
         async move {
-            let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            let principal = browser::signed_in_or_redirect(&auth, "/admin/users").await?;
+            let browser::SignedInAction {
+                auth,
+                meta,
+                principal,
+            } = browser::signed_in_action("/admin/users").await?;
             let id = account_id(&user_id)?;
             auth.unlock_user(Actor::User(&principal), id, &meta).await?;
             Ok(())
@@ -81,9 +87,11 @@ pub async fn admin_revoke_sessions(user_id: String) -> Result<u64, PageError> {
 
     browser::respond(
         async move {
-            let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            let principal = browser::signed_in_or_redirect(&auth, "/admin/users").await?;
+            let browser::SignedInAction {
+                auth,
+                meta,
+                principal,
+            } = browser::signed_in_action("/admin/users").await?;
             let id = account_id(&user_id)?;
             Ok(auth
                 .revoke_user_sessions(Actor::User(&principal), id, &meta)
@@ -100,9 +108,11 @@ pub async fn admin_remove_two_factor(user_id: String, password: String) -> Resul
 
     browser::respond(
         async move {
-            let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            let principal = browser::signed_in_or_redirect(&auth, "/admin/users").await?;
+            let browser::SignedInAction {
+                auth,
+                meta,
+                principal,
+            } = browser::signed_in_action("/admin/users").await?;
             let id = account_id(&user_id)?;
             auth.remove_user_two_factor(Actor::User(&principal), id, &password, &meta)
                 .await

@@ -22,9 +22,11 @@ pub async fn change_my_password(
 
     browser::respond(
         async move {
-            let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            let principal = browser::signed_in_or_redirect(&auth, "/account/password").await?;
+            let browser::SignedInAction {
+                auth,
+                meta,
+                principal,
+            } = browser::signed_in_action("/account/password").await?;
             let input = ChangePasswordInput {
                 current_password: &current_password,
                 new_password: &new_password,

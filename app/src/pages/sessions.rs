@@ -29,9 +29,11 @@ pub async fn revoke_device(id: String) -> Result<(), PageError> {
 
     browser::respond(
         async move {
-            let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            let principal = browser::signed_in_or_redirect(&auth, "/account/sessions").await?;
+            let browser::SignedInAction {
+                auth,
+                meta,
+                principal,
+            } = browser::signed_in_action("/account/sessions").await?;
             let id = id
                 .parse()
                 .map_err(|_| PageError::new(ErrorCode::DeviceNotFound))?;
@@ -48,9 +50,11 @@ pub async fn sign_out_other_devices() -> Result<u64, PageError> {
 
     browser::respond(
         async move {
-            let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            let principal = browser::signed_in_or_redirect(&auth, "/account/sessions").await?;
+            let browser::SignedInAction {
+                auth,
+                meta,
+                principal,
+            } = browser::signed_in_action("/account/sessions").await?;
             Ok(auth.logout_others(&principal, &meta).await?)
         }
         .await,

@@ -91,9 +91,11 @@ pub async fn confirm_two_factor_setup(
 
     browser::respond(
         async move {
-            let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            let principal = browser::signed_in_or_redirect(&auth, HERE).await?;
+            let browser::SignedInAction {
+                auth,
+                meta,
+                principal,
+            } = browser::signed_in_action(HERE).await?;
             auth.confirm_two_factor(&principal, &code, password.as_deref(), &meta)
                 .await
                 .map_err(crate::page_error::reentered_password("password"))?;
@@ -109,9 +111,11 @@ pub async fn regenerate_my_backup_codes(code: String) -> Result<(), PageError> {
 
     browser::respond(
         async move {
-            let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            let principal = browser::signed_in_or_redirect(&auth, HERE).await?;
+            let browser::SignedInAction {
+                auth,
+                meta,
+                principal,
+            } = browser::signed_in_action(HERE).await?;
             let codes = auth
                 .regenerate_backup_codes(&principal, &code, &meta)
                 .await?;
@@ -127,9 +131,11 @@ pub async fn disable_my_two_factor(password: String, code: String) -> Result<(),
 
     browser::respond(
         async move {
-            let auth = browser::auth()?;
-            let meta = browser::request_meta(&auth).await?;
-            let principal = browser::signed_in_or_redirect(&auth, HERE).await?;
+            let browser::SignedInAction {
+                auth,
+                meta,
+                principal,
+            } = browser::signed_in_action(HERE).await?;
             auth.disable_two_factor(&principal, &password, &code, &meta)
                 .await
                 .map_err(crate::page_error::reentered_password("password"))?;

@@ -7,7 +7,6 @@
 //! challenges end, the event is audited with actor and target, and the user
 //! is emailed a notice (no token in it) — all in one transaction.
 
-use crate::auth::second_factor::Factors;
 use sea_orm::{EntityTrait, TransactionTrait};
 use serde_json::json;
 
@@ -19,6 +18,7 @@ use crate::auth::{
     permissions::USERS_WRITE,
     request::meta::RequestMeta,
     second_factor::enrolment::remove_totp,
+    second_factor::Factors,
     AuthService,
 };
 use crate::{

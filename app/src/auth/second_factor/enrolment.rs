@@ -4,7 +4,6 @@
 //! The TOTP secret exists only sealed (AES-256-GCM, bound to the user id) in
 //! `users.totp_secret`, or `totp_pending_secret` until confirmed.
 
-use crate::auth::second_factor::Factors;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -13,7 +12,7 @@ use sea_orm::{
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
-use super::{aad, backup_codes::replace_backup_codes, Factor};
+use super::{aad, backup_codes::replace_backup_codes, Factor, Factors};
 use crate::auth::{
     accounts::credential_change,
     audit::{AuditAction, AuditEvent},

@@ -3,7 +3,6 @@
 
 pub mod codes;
 
-use crate::auth::second_factor::Factors;
 use sea_orm::{
     sea_query::Expr, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, TransactionTrait,
@@ -16,7 +15,7 @@ use crate::auth::{
     audit::{AuditAction, AuditEvent},
     error::AuthError,
     request::meta::RequestMeta,
-    second_factor::Factor,
+    second_factor::{Factor, Factors},
     AuthService, Principal,
 };
 use crate::{
