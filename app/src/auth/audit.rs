@@ -211,7 +211,7 @@ pub async fn page(
                 ip_address: row.ip_address,
                 user_agent: row.user_agent,
                 details: row.details,
-                created_at: crate::auth::device_sessions::rfc3339(row.created_at),
+                created_at: crate::auth::clock::rfc3339(row.created_at),
             })
             .collect(),
         next_before,

@@ -9,6 +9,11 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
 }
 
+/// A time as every answer writes it: RFC 3339, UTC, whole seconds.
+pub fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// The real time.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;

@@ -16,6 +16,7 @@
 //! - `limits`, `permissions`, `audit`, `outbox`, `request`, `crypto`,
 //!   `clock`: what the rules above are built on.
 
+pub mod account_tokens;
 pub mod accounts;
 pub mod admin;
 pub mod audit;
@@ -26,13 +27,18 @@ pub mod error;
 pub mod identity;
 pub mod ids;
 pub mod limits;
+pub mod lockout;
 pub mod outbox;
 pub mod password;
 pub mod permissions;
+pub mod principal;
 pub mod recovery;
 pub mod request;
 pub mod second_factor;
 pub mod sign_in;
+
+#[cfg(test)]
+mod layering;
 
 use std::{sync::Arc, time::Duration};
 
@@ -40,9 +46,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 
-pub use device_sessions::{OpenedSession, Principal};
+pub use device_sessions::OpenedSession;
 pub use error::{AuthError, ErrorAnswer, FieldError};
 pub use ids::{SessionId, UserId};
+pub use principal::{Account, Factors, Principal};
 pub use request::meta::RequestMeta;
 
 use crate::{

@@ -24,9 +24,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::auth::{
-    device_sessions::rfc3339, error::AuthError, request::meta::RequestMeta, AuthService,
-};
+use crate::auth::{clock::rfc3339, error::AuthError, request::meta::RequestMeta, AuthService};
 use crate::{
     entities::email_outbox as outbox,
     mail::{Delivery, Email},

@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::auth::{
+    account_tokens::{self, TokenPurpose},
     audit::{AuditAction, AuditEvent},
     device_sessions,
     error::AuthError,
-    recovery::account_tokens::{self, TokenPurpose},
 };
 use crate::entities::{device_sessions as session_rows, two_factor_challenges as challenges};
 

@@ -2,9 +2,6 @@
 //! activity.
 
 pub(crate) mod credential_change;
-mod view;
-
-pub use view::Account;
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -15,7 +12,6 @@ use uuid::Uuid;
 
 use crate::auth::{
     audit::{self, AuditAction, AuditEvent},
-    device_sessions::Principal,
     error::AuthError,
     identity::{Email, Username},
     ids::UserId,
@@ -24,6 +20,7 @@ use crate::auth::{
         policy, Password,
     },
     permissions::DEFAULT_ROLE,
+    principal::Principal,
     request::meta::RequestMeta,
     AuthService,
 };

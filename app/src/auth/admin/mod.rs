@@ -15,15 +15,16 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{
-    accounts::Account,
     audit::{self, AuditAction, AuditEvent},
-    device_sessions::{revoke_where, rfc3339},
+    clock::rfc3339,
+    device_sessions::revoke_where,
     error::{AuthError, FieldError},
     identity::{search_forms, Email},
     ids::UserId,
+    lockout::{self, Counter},
     permissions::{roles_of, AUDIT_READ, ROLE_ADMIN, USERS_READ, USERS_WRITE},
+    principal::Account,
     request::meta::RequestMeta,
-    sign_in::lockout::{self, Counter},
     AuthService, Principal,
 };
 use crate::{
@@ -331,7 +332,7 @@ impl AuthService {
         let roles = roles_of(self.db(), user.id).await?;
         let now = self.now();
         Ok(AdminUser {
-            profile: crate::auth::accounts::Account::of(&user).profile(roles),
+            profile: crate::auth::principal::Account::of(&user).profile(roles),
             failed_login_attempts: user.failed_login_attempts,
             locked_until: user.locked_until.filter(|t| *t > now).map(rfc3339),
         })

@@ -16,9 +16,9 @@ use crate::auth::{
     error::AuthError,
     ids::UserId,
     permissions::USERS_WRITE,
+    principal::Factors,
     request::meta::RequestMeta,
     second_factor::enrolment::remove_totp,
-    second_factor::Factors,
     AuthService,
 };
 use crate::{

@@ -7,11 +7,13 @@ use jsonwebtoken::{DecodingKey, EncodingKey};
 use secrecy::{ExposeSecret, SecretBox};
 use sha2::Sha256;
 
-use crate::auth::{
-    crypto::secret_box::SecretSealer, error::AuthError,
-    second_factor::backup_codes::codes as backup_codes,
-};
+use crate::auth::{crypto::secret_box::SecretSealer, error::AuthError};
 use crate::config::Config;
+
+/// The HMAC key for backup-code hashes, from the encryption root.
+pub fn backup_code_key(encryption_root: &[u8; 32]) -> SecretBox<[u8; 32]> {
+    derive(encryption_root, "gatehouse/backup-codes/v1")
+}
 
 pub struct Keys {
     pub jwt_encoding: EncodingKey,
@@ -42,7 +44,7 @@ impl Keys {
         let sealer = SecretSealer::with_rotation(config.encryption_key_version, root, &previous)?;
         let backup_code_keys = std::iter::once((config.encryption_key_version, root))
             .chain(previous.iter().copied())
-            .map(|(version, root)| (version, backup_codes::hash_key(root)))
+            .map(|(version, root)| (version, backup_code_key(root)))
             .collect();
         Ok(Self {
             jwt_encoding: EncodingKey::from_secret(jwt_secret),

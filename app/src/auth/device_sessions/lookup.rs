@@ -8,12 +8,13 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Principal, SessionKind};
+use super::SessionKind;
+use crate::auth::principal::Principal;
 use crate::auth::{
-    accounts::Account,
     device_sessions::tokens,
     error::AuthError,
     ids::{SessionId, UserId},
+    principal::Account,
     AuthService,
 };
 

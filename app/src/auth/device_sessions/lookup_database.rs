@@ -10,9 +10,9 @@ use sea_orm::{
 
 use super::{is_active, ActiveSession, SessionKind, SessionLookup};
 use crate::auth::{
-    accounts::Account,
     error::AuthError,
     ids::{SessionId, UserId},
+    principal::Account,
 };
 use crate::entities::{device_sessions, user_roles, users};
 

@@ -17,10 +17,11 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use crate::auth::{
-    accounts::Account,
+    clock::rfc3339,
     error::AuthError,
     ids::{SessionId, UserId},
     permissions::roles_of,
+    principal::Principal,
     request::meta::{clean_text, RequestMeta},
     AuthService,
 };
@@ -44,21 +45,6 @@ impl SessionKind {
             Self::Browser => "browser",
         }
     }
-}
-
-/// An authenticated caller: a verified access token (or the browser's
-/// cookie session) whose session is active, with the account and its roles
-/// (sorted) as they were read in the same lookup. Holds no row, hash or
-/// secret: its `Debug` is safe to log.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub user_id: UserId,
-    pub session_id: SessionId,
-    pub account: Account,
-    pub roles: Vec<String>,
-    /// When this session's owner proved who they are: the session's
-    /// `created_at`, which a refresh does not move.
-    pub signed_in_at: DateTime<Utc>,
 }
 
 /// A session a sign-in just opened: the browser's cookie session names it,
@@ -190,8 +176,4 @@ impl AuthService {
 
 fn is_active(session: &sessions::Model, now: DateTime<Utc>) -> bool {
     session.revoked_at.is_none() && session.expires_at > now
-}
-
-pub(crate) fn rfc3339(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

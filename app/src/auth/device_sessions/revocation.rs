@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use super::Principal;
+use crate::auth::principal::Principal;
 use crate::auth::{
     audit::{AuditAction, AuditEvent},
     error::AuthError,

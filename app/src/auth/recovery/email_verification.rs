@@ -10,11 +10,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{
+    account_tokens::{self, TokenPurpose},
     audit::{AuditAction, AuditEvent},
-    device_sessions::Principal,
     error::AuthError,
     ids::UserId,
-    recovery::account_tokens::{self, TokenPurpose},
+    principal::Principal,
     request::meta::RequestMeta,
     AuthService,
 };

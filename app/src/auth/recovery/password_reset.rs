@@ -20,13 +20,13 @@ use sea_orm::{sea_query::Expr, ColumnTrait, EntityTrait, QueryFilter, Transactio
 use serde_json::json;
 
 use crate::auth::{
+    account_tokens::{self, TokenPurpose},
     accounts::credential_change,
     audit::{AuditAction, AuditEvent},
     error::AuthError,
     identity::{normalize_loosely, Email},
-    recovery::account_tokens::{self, TokenPurpose},
+    lockout::{self, Counter},
     request::meta::RequestMeta,
-    sign_in::lockout::{self, Counter},
     AuthService,
 };
 use crate::{

@@ -12,7 +12,8 @@ use sea_orm::{
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
-use super::{aad, backup_codes::replace_backup_codes, Factor, Factors};
+use super::{aad, backup_codes::replace_backup_codes, Factor};
+use crate::auth::principal::Factors;
 use crate::auth::{
     accounts::credential_change,
     audit::{AuditAction, AuditEvent},

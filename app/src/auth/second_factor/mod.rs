@@ -20,8 +20,8 @@ use uuid::Uuid;
 use crate::auth::{
     audit::{AuditAction, AuditEvent},
     error::AuthError,
+    lockout::Counter,
     request::meta::RequestMeta,
-    sign_in::lockout::Counter,
     AuthService,
 };
 use crate::entities::users;
@@ -33,30 +33,6 @@ pub enum Factor<'a> {
     BackupCode(&'a str),
     /// `disable-2fa` takes either: a 6-digit code is tried as TOTP first.
     Either(&'a str),
-}
-
-/// The second factors an account has enrolled. "2FA is on" means `any()`:
-/// the sign-in challenge, the policy and the profile ask this, never a
-/// column. TOTP is the only kind today; passkeys and security keys join it
-/// here.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Factors {
-    pub totp: bool,
-}
-
-impl Factors {
-    /// The factors enrolled on an account row: the one place that reads
-    /// the factor columns.
-    pub(crate) fn of(user: &users::Model) -> Self {
-        Self {
-            totp: user.totp_enabled,
-        }
-    }
-
-    /// Whether signing in needs a second factor.
-    pub fn any(self) -> bool {
-        self.totp
-    }
 }
 
 impl AuthService {

@@ -21,9 +21,9 @@ use crate::auth::{
     audit::{AuditAction, AuditEvent},
     device_sessions::SessionKind,
     error::AuthError,
+    principal::Factors,
     request::meta::{clean_text, RequestMeta},
     second_factor::Factor,
-    second_factor::Factors,
     AuthService, OpenedSession,
 };
 use crate::{

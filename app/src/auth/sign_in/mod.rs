@@ -1,9 +1,8 @@
 //! Proving who you are: a password sign-in (`password`), the second step
-//! for accounts with 2FA on (`challenge`), the lockout both go through
-//! (`lockout`), and re-authentication before a sensitive change
-//! (`reauthentication`).
+//! for accounts with 2FA on (`challenge`), and re-authentication before a
+//! sensitive change (`reauthentication`). All three count their attempts
+//! through `auth::lockout`.
 
 pub mod challenge;
-pub mod lockout;
 pub mod password;
 pub mod reauthentication;

@@ -8,12 +8,12 @@ use crate::auth::{
     device_sessions::SessionKind,
     error::AuthError,
     identity::Email,
+    lockout::Counter,
     password::{
         hashing::{HashOwner, Verification},
         Password,
     },
     request::meta::RequestMeta,
-    sign_in::lockout::Counter,
     AuthService, OpenedSession,
 };
 use crate::{

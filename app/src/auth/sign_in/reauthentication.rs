@@ -18,12 +18,12 @@ use serde_json::json;
 
 use crate::auth::{
     error::AuthError,
+    lockout::Counter,
     password::{
         hashing::{HashOwner, Verification},
         Password,
     },
     request::meta::RequestMeta,
-    sign_in::lockout::Counter,
     AuthService, Principal,
 };
 use crate::entities::users;

@@ -14,20 +14,12 @@ use std::collections::HashSet;
 
 use hmac::{Hmac, Mac};
 use rand::{distributions::Uniform, Rng};
-use secrecy::SecretBox;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
-
-use crate::auth::crypto::keys;
 
 const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 /// Characters per group in [`display`].
 const GROUP: usize = 4;
-
-/// The HMAC key for backup-code hashes, from the encryption root.
-pub fn hash_key(encryption_root: &[u8; 32]) -> SecretBox<[u8; 32]> {
-    keys::derive(encryption_root, "gatehouse/backup-codes/v1")
-}
 
 /// `count` distinct codes of `length` symbols, each drawn uniformly from
 /// `A–Z0–9` by the OS's CSPRNG.
@@ -190,9 +182,9 @@ mod tests {
 
     #[test]
     fn hashes_are_stable_and_depend_on_the_key() {
-        let key = hash_key(&[1; 32]);
+        let key = crate::auth::crypto::keys::backup_code_key(&[1; 32]);
         let key = key.expose_secret();
-        let other = hash_key(&[2; 32]);
+        let other = crate::auth::crypto::keys::backup_code_key(&[2; 32]);
         let first = hash(key, "ABCDEFGH");
         assert_eq!(first.len(), 64);
         assert!(first

@@ -14,8 +14,9 @@ use uuid::Uuid;
 use crate::auth::{
     audit::{AuditAction, AuditEvent},
     error::AuthError,
+    principal::Factors,
     request::meta::RequestMeta,
-    second_factor::{Factor, Factors},
+    second_factor::Factor,
     AuthService, Principal,
 };
 use crate::{

@@ -1,7 +1,8 @@
 //! Lockouts after consecutive failures: of the password (`MAX_LOGIN_ATTEMPTS`
 //! for `LOCKOUT_DURATION_MINUTES`) and of the second factor
-//! (`MAX_TWO_FACTOR_ATTEMPTS` for `TWO_FACTOR_LOCKOUT_MINUTES`). Sign-in, the 2FA challenge and re-authentication all go through
-//! the three steps here.
+//! (`MAX_TWO_FACTOR_ATTEMPTS` for `TWO_FACTOR_LOCKOUT_MINUTES`). Sign-in,
+//! the 2FA challenge and re-authentication all go through the three steps
+//! here.
 //!
 //! 1. `reserve_attempt`, BEFORE the password is hashed or the code checked:
 //!    one conditional UPDATE counts the attempt, only on a row that is not
@@ -182,7 +183,7 @@ impl AuthService {
             };
         };
         let details = json!({
-            "locked_until": crate::auth::device_sessions::rfc3339(until),
+            "locked_until": crate::auth::clock::rfc3339(until),
             "failed_attempts": self.lockout_policy(counter).max_attempts,
         });
         match self
