@@ -138,8 +138,7 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<AdminUser, AuthError> {
         let user_id = user_id.as_uuid();
-        self.require_permission(actor, USERS_READ, meta).await?;
-        let user = self.find_user(user_id).await?;
+        let user = self.admin_target(actor, USERS_READ, user_id, meta).await?;
         self.admin_view(user).await
     }
 
@@ -156,8 +155,7 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<AdminUser, AuthError> {
         let user_id = user_id.as_uuid();
-        self.require_permission(actor, USERS_WRITE, meta).await?;
-        self.find_user(user_id).await?;
+        self.admin_target(actor, USERS_WRITE, user_id, meta).await?;
         let mut wanted: Vec<String> = roles.iter().map(|r| r.trim().to_lowercase()).collect();
         wanted.sort();
         wanted.dedup();
@@ -237,8 +235,7 @@ impl AuthService {
             .await?;
         }
         changed?;
-        let user = self.find_user(user_id).await?;
-        self.admin_view(user).await
+        self.admin_view_of(user_id).await
     }
 
     /// Clears a lockout and the failure count.
@@ -250,8 +247,7 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<AdminUser, AuthError> {
         let user_id = user_id.as_uuid();
-        self.require_permission(actor, USERS_WRITE, meta).await?;
-        self.find_user(user_id).await?;
+        self.admin_target(actor, USERS_WRITE, user_id, meta).await?;
         lockout::clear_lockout(self.db(), user_id, Counter::Password).await?;
         self.audit(
             AuditEvent::new(AuditAction::AccountUnlocked)
@@ -260,8 +256,7 @@ impl AuthService {
             meta,
         )
         .await?;
-        let user = self.find_user(user_id).await?;
-        self.admin_view(user).await
+        self.admin_view_of(user_id).await
     }
 
     /// Ends every session of a user; returns how many.
@@ -273,8 +268,7 @@ impl AuthService {
         meta: &RequestMeta,
     ) -> Result<u64, AuthError> {
         let user_id = user_id.as_uuid();
-        self.require_permission(actor, USERS_WRITE, meta).await?;
-        self.find_user(user_id).await?;
+        self.admin_target(actor, USERS_WRITE, user_id, meta).await?;
         let now = self.now();
         let revoked = revoke_where(
             self.db(),
@@ -319,6 +313,25 @@ impl AuthService {
             .await?
             .map(|user| Account::of(&user))
             .ok_or(AuthError::NotFound)
+    }
+
+    /// The account an administrator acts on, once `actor` has `permission`
+    /// (checked first, so an unknown id tells nothing to someone without it).
+    async fn admin_target(
+        &self,
+        actor: Actor<'_>,
+        permission: &str,
+        user_id: Uuid,
+        meta: &RequestMeta,
+    ) -> Result<users::Model, AuthError> {
+        self.require_permission(actor, permission, meta).await?;
+        self.find_user(user_id).await
+    }
+
+    /// The account as administrators see it, read again after a change.
+    async fn admin_view_of(&self, user_id: Uuid) -> Result<AdminUser, AuthError> {
+        let user = self.find_user(user_id).await?;
+        self.admin_view(user).await
     }
 
     async fn find_user(&self, user_id: Uuid) -> Result<users::Model, AuthError> {
