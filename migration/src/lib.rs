@@ -14,6 +14,7 @@ mod m20261127_000006_audit_log;
 mod m20261127_000007_browser_sessions;
 mod m20261127_000008_account_tokens;
 mod m20261127_000009_email_outbox;
+mod m20261128_000010_signing_keys;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_browser_sessions::Migration),
             Box::new(m20261127_000008_account_tokens::Migration),
             Box::new(m20261127_000009_email_outbox::Migration),
+            Box::new(m20261128_000010_signing_keys::Migration),
         ]
     }
 }

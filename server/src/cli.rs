@@ -63,7 +63,9 @@ pub async fn run_admin(config: Config, command: AdminCommand) -> Result<String, 
     app::db::migrate(&db)
         .await
         .map_err(|e| format!("database: {e}"))?;
-    let auth = AuthService::new(db, Arc::new(config), Arc::new(SystemClock)).map_err(describe)?;
+    let auth = AuthService::new(db, Arc::new(config), Arc::new(SystemClock))
+        .await
+        .map_err(describe)?;
     let meta = RequestMeta::new(IpAddr::from([127, 0, 0, 1]), Some("gatehouse-cli"), None);
 
     match command {

@@ -63,7 +63,7 @@ impl Application {
         let leptos_options = leptos_options(&config, address);
         let config = Arc::new(config);
         let state = AppState {
-            auth: AuthService::new(db.clone(), config.clone(), clock)?,
+            auth: AuthService::new(db.clone(), config.clone(), clock).await?,
             config,
             db,
             leptos_options,

@@ -14,7 +14,7 @@
 //! - `admin`: administration, role grants, removing a user's 2FA;
 //! - `password`, `identity`: the values and their policies;
 //! - `limits`, `permissions`, `audit`, `outbox`, `request`, `crypto`,
-//!   `clock`: what the rules above are built on.
+//!   `signing_keys`, `clock`: what the rules above are built on.
 
 pub mod account_tokens;
 pub mod accounts;
@@ -36,6 +36,7 @@ pub mod recovery;
 pub mod request;
 pub mod second_factor;
 pub mod sign_in;
+pub mod signing_keys;
 
 #[cfg(test)]
 mod layering;
@@ -61,6 +62,7 @@ use crypto::keys::Keys;
 use device_sessions::{DatabaseSessions, SessionLookup};
 use limits::{BudgetStore, InMemoryBudgets, Limits};
 use password::hashing::{PasswordHasher, QueueLimits};
+use signing_keys::SigningKeys;
 
 /// The parts a deployment may replace: where rate-limit budgets are counted
 /// and where sessions are looked up. `Seams::default_for` is one node on its
@@ -90,6 +92,8 @@ struct Inner {
     config: Arc<Config>,
     clock: Arc<dyn Clock>,
     keys: Keys,
+    /// Read once here; rotation (a later issue) will swap them in place.
+    signing_keys: SigningKeys,
     hasher: PasswordHasher,
     limits: Limits,
     sessions: Arc<dyn SessionLookup>,
@@ -99,29 +103,34 @@ struct Inner {
 }
 
 impl AuthService {
-    /// Fails only if the configured encryption keys cannot be used.
-    pub fn new(
+    /// Reads the token-signing keys (creating the first one with an
+    /// asymmetric `JWT_ALGORITHM`). Fails if the configured encryption keys
+    /// cannot be used or a stored signing key cannot be read.
+    pub async fn new(
         db: DatabaseConnection,
         config: Arc<Config>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, AuthError> {
         let seams = Seams::default_for(&db, &config);
-        Self::with_seams(db, config, clock, seams)
+        Self::with_seams(db, config, clock, seams).await
     }
 
     /// Like `new`, with the given seams.
-    pub fn with_seams(
+    pub async fn with_seams(
         db: DatabaseConnection,
         config: Arc<Config>,
         clock: Arc<dyn Clock>,
         seams: Seams,
     ) -> Result<Self, AuthError> {
+        let keys = Keys::derive(&config)?;
+        let signing_keys = SigningKeys::load(&db, &config, &keys.sealer, clock.now()).await?;
         // One hash at a time per core: more would only queue inside the CPU
         // and slow every hash down together.
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Self {
             inner: Arc::new(Inner {
-                keys: Keys::derive(&config)?,
+                keys,
+                signing_keys,
                 hasher: PasswordHasher::with_limits(
                     cores,
                     QueueLimits {
@@ -179,6 +188,12 @@ impl AuthService {
 
     pub(crate) fn keys(&self) -> &Keys {
         &self.inner.keys
+    }
+
+    /// The keys access tokens are signed and verified with, and the public
+    /// ones `/.well-known/jwks.json` publishes.
+    pub fn signing_keys(&self) -> &SigningKeys {
+        &self.inner.signing_keys
     }
 
     pub(crate) fn hasher(&self) -> &PasswordHasher {

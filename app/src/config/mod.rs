@@ -21,7 +21,10 @@ pub use parse::ConfigError;
 use parse::Vars;
 pub use policies::{Lockout, MailBudgets, Policies};
 
-use crate::auth::password::hash_queue::{PER_ACCOUNT, PER_IP, QUEUED_PER_THREAD};
+use crate::auth::{
+    password::hash_queue::{PER_ACCOUNT, PER_IP, QUEUED_PER_THREAD},
+    signing_keys::JwtAlgorithm,
+};
 
 /// `ENVIRONMENT`: development is forgiving (generated secrets, readable
 /// logs); production refuses anything unsafe.
@@ -63,6 +66,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: SecretString,
     pub jwt_secret: SecretString,
+    /// `JWT_ALGORITHM`: what access tokens are signed (and only accepted)
+    /// with. `HS256` uses `JWT_SECRET_KEY`; `EdDSA` and `ES256` use a key
+    /// pair Gatehouse generates and publishes at `/.well-known/jwks.json`.
+    pub jwt_algorithm: JwtAlgorithm,
     pub encryption_key: SecretBox<[u8; 32]>,
     /// `DATABASE_ENCRYPTION_KEY_VERSION`: the version new values are written
     /// under. Bump it when the key changes.
@@ -195,6 +202,7 @@ impl Config {
             site_addr: vars.socket_addr("LEPTOS_SITE_ADDR", "127.0.0.1:3000")?,
             database_url: SecretString::from(database_url),
             jwt_secret,
+            jwt_algorithm: vars.jwt_algorithm("JWT_ALGORITHM")?,
             encryption_key,
             encryption_key_version,
             previous_encryption_keys,

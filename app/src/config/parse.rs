@@ -7,6 +7,7 @@ use std::{net::SocketAddr, ops::RangeInclusive, str::FromStr};
 use ipnet::IpNet;
 
 use super::Environment;
+use crate::auth::signing_keys::JwtAlgorithm;
 
 /// A configuration problem: which variable, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,6 +50,18 @@ impl<'a> Vars<'a> {
                 name,
                 format!("must be `development` or `production`, got {other:?}"),
             )),
+        }
+    }
+
+    pub fn jwt_algorithm(&self, name: &str) -> Result<JwtAlgorithm, ConfigError> {
+        match self.string(name) {
+            None => Ok(JwtAlgorithm::default()),
+            Some(value) => JwtAlgorithm::from_setting(&value).ok_or_else(|| {
+                ConfigError::new(
+                    name,
+                    format!("must be HS256, EdDSA or ES256, got {value:?}"),
+                )
+            }),
         }
     }
 
@@ -285,6 +298,20 @@ mod tests {
         );
         assert!(public_url("PUBLIC_URL", "https://example.com/#x").is_err());
         assert!(public_url("PUBLIC_URL", "javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn the_jwt_algorithm_defaults_to_hs256_and_names_the_allowed_values() {
+        let read = |value: Option<&str>| {
+            let lookup = |_: &str| value.map(str::to_string);
+            Vars::new(&lookup).jwt_algorithm("JWT_ALGORITHM")
+        };
+        assert_eq!(read(None), Ok(JwtAlgorithm::Hs256));
+        assert_eq!(read(Some("EdDSA")), Ok(JwtAlgorithm::EdDsa));
+        assert_eq!(read(Some("es256")), Ok(JwtAlgorithm::Es256));
+        let error = read(Some("none")).unwrap_err();
+        assert_eq!(error.variable, "JWT_ALGORITHM");
+        assert!(error.reason.contains("HS256, EdDSA or ES256"), "{error}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod device_sessions;
 pub mod email_outbox;
 pub mod password_history;
 pub mod role_permissions;
+pub mod signing_keys;
 pub mod two_factor_challenges;
 pub mod user_roles;
 pub mod users;

@@ -8,6 +8,7 @@ pub mod ops;
 pub mod problem;
 pub mod same_origin;
 pub mod security_headers;
+pub mod well_known;
 
 use app::{shell, App};
 use axum::{routing::get, Router};
@@ -38,6 +39,11 @@ pub fn router(state: AppState) -> Router {
     let router = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route(well_known::JWKS_PATH, get(well_known::jwks))
+        .route(
+            well_known::OPENID_CONFIGURATION_PATH,
+            get(well_known::openid_configuration),
+        )
         .merge(api::router(&state))
         .leptos_routes_with_context(
             &state,

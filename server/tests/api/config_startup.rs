@@ -126,6 +126,8 @@ fn other_malformed_values_stop_the_server() {
         ("SMTP_URL", "smtps://user:pass%ZZ@mail.example.com"),
         ("MAIL_FROM", "not an address"),
         ("REQUIRE_EMAIL_VERIFICATION", "maybe"),
+        ("JWT_ALGORITHM", "RS256"),
+        ("JWT_ALGORITHM", "none"),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let mut command = production(dir.path());

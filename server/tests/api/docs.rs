@@ -36,6 +36,8 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("post", "/api/admin/users/{id}/revoke-sessions"),
     ("delete", "/api/admin/users/{id}/2fa"),
     ("get", "/api/admin/audit-log"),
+    ("get", "/.well-known/jwks.json"),
+    ("get", "/.well-known/openid-configuration"),
 ];
 
 async fn the_openapi_document_covers_every_endpoint(app: TestApp) {

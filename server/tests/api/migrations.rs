@@ -32,6 +32,7 @@ const TABLES: &[&str] = &[
     "tower_sessions",
     "account_tokens",
     "email_outbox",
+    "signing_keys",
 ];
 
 async fn the_whole_schema_exists_after_start(app: TestApp) {

@@ -67,6 +67,7 @@ async fn every_authenticated_request_asks_the_configured_lookup(app: TestApp) {
             sessions: lookup.clone(),
         },
     )
+    .await
     .unwrap();
     let tokens = app.signed_up("sam").await;
 

@@ -3,7 +3,6 @@
 //! purpose's key never doubles as another's.
 
 use hkdf::Hkdf;
-use jsonwebtoken::{DecodingKey, EncodingKey};
 use secrecy::{ExposeSecret, SecretBox};
 use sha2::Sha256;
 
@@ -15,9 +14,9 @@ pub fn backup_code_key(encryption_root: &[u8; 32]) -> SecretBox<[u8; 32]> {
     derive(encryption_root, "gatehouse/backup-codes/v1")
 }
 
+/// Everything derived from configuration. The access-token signing keys are
+/// not here: they may live in the database (`signing_keys`).
 pub struct Keys {
-    pub jwt_encoding: EncodingKey,
-    pub jwt_decoding: DecodingKey,
     /// MACs refresh tokens (see `tokens::refresh`).
     pub refresh_mac: SecretBox<[u8; 32]>,
     /// Hashes the secret half of 2FA challenge tokens.
@@ -47,8 +46,6 @@ impl Keys {
             .map(|(version, root)| (version, backup_code_key(root)))
             .collect();
         Ok(Self {
-            jwt_encoding: EncodingKey::from_secret(jwt_secret),
-            jwt_decoding: DecodingKey::from_secret(jwt_secret),
             refresh_mac: derive(jwt_secret, "gatehouse/refresh-token/v1"),
             challenge_mac: derive(jwt_secret, "gatehouse/2fa-challenge/v1"),
             account_token_mac: derive(jwt_secret, "gatehouse/account-token/v1"),

@@ -1,9 +1,10 @@
-//! Access tokens (HS256 JWTs) and refresh tokens.
+//! Access tokens (JWTs) and refresh tokens.
 //!
 //! Access tokens carry the claims of API.md and name their session (`sid`);
 //! callers also check that the session is still active, so revocation is
-//! immediate. Only HS256 is accepted, with issuer, audience and type checked;
-//! expiry is checked against the service clock.
+//! immediate. They are signed with `JWT_ALGORITHM` (`signing_keys`), and
+//! only that algorithm and its known keys are accepted, with issuer,
+//! audience and type checked; expiry is checked against the service clock.
 //!
 //! Refresh tokens are opaque to clients: `base64url(sid ‖ generation ‖ MAC)`
 //! with an HMAC-SHA-256 under a derived key. Nothing about them is stored
@@ -14,13 +15,13 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
-use jsonwebtoken::{Algorithm, Header, Validation};
+use jsonwebtoken::Validation;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::auth::{crypto::keys::Keys, error::AuthError};
+use crate::auth::{crypto::keys::Keys, error::AuthError, signing_keys::SigningKeys};
 
 pub const ISSUER: &str = "gatehouse";
 pub const AUDIENCE: &str = "gatehouse-api";
@@ -44,7 +45,7 @@ pub struct AccessClaims {
 }
 
 pub fn issue_access(
-    keys: &Keys,
+    signing: &SigningKeys,
     user_id: Uuid,
     session_id: Uuid,
     roles: Vec<String>,
@@ -62,17 +63,19 @@ pub fn issue_access(
         iss: ISSUER.into(),
         aud: AUDIENCE.into(),
     };
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.jwt_encoding)
-        .map_err(AuthError::internal)
+    signing.sign(&claims)
 }
 
 pub fn verify_access(
-    keys: &Keys,
+    signing: &SigningKeys,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<AccessClaims, AuthError> {
-    // The allow-list is exactly HS256: `none` and every other algorithm fail.
-    let mut validation = Validation::new(Algorithm::HS256);
+    // The header names the configured algorithm and a known key, or the
+    // token is refused before any signature is checked; the allow-list below
+    // is that one algorithm again: `none` and every other one fail.
+    let key = signing.verifier_for(token).ok_or(AuthError::InvalidToken)?;
+    let mut validation = Validation::new(signing.algorithm().jsonwebtoken());
     validation.set_issuer(&[ISSUER]);
     validation.set_audience(&[AUDIENCE]);
     validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
@@ -80,7 +83,7 @@ pub fn verify_access(
     validation.validate_exp = false;
     validation.validate_nbf = false;
 
-    let claims = jsonwebtoken::decode::<AccessClaims>(token, &keys.jwt_decoding, &validation)
+    let claims = jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
         .map_err(|_| AuthError::InvalidToken)?
         .claims;
     let now = now.timestamp();
@@ -129,9 +132,12 @@ fn refresh_mac(keys: &Keys, payload: &[u8]) -> Hmac<Sha256> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::{
+        auth::signing_keys::{JwtAlgorithm, KeyPair},
+        config::Config,
+    };
 
-    fn keys() -> Keys {
+    fn config() -> Config {
         let vars = std::collections::HashMap::from([
             ("JWT_SECRET_KEY", "k".repeat(20) + "Zq8#kP2vLm4!xR7tQw9"),
             (
@@ -139,47 +145,105 @@ mod tests {
                 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(),
             ),
         ]);
-        let config = Config::from_lookup(|name| vars.get(name).cloned()).unwrap();
-        Keys::derive(&config).unwrap()
+        Config::from_lookup(|name| vars.get(name).cloned()).unwrap()
+    }
+
+    fn keys() -> Keys {
+        Keys::derive(&config()).unwrap()
+    }
+
+    fn hs256() -> SigningKeys {
+        SigningKeys::shared_secret(&config())
+    }
+
+    fn claims(now: DateTime<Utc>) -> serde_json::Value {
+        serde_json::json!({
+            "sub": Uuid::new_v4(), "sid": Uuid::new_v4(), "jti": Uuid::new_v4(),
+            "type": "access", "roles": [], "iat": now.timestamp(),
+            "exp": now.timestamp() + 600, "iss": ISSUER, "aud": AUDIENCE,
+        })
     }
 
     #[test]
     fn access_token_round_trip_and_expiry() {
-        let keys = keys();
-        let now = Utc::now();
-        let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
-        let lifetime = Duration::seconds(900);
-        let token =
-            issue_access(&keys, user, session, vec!["viewer".into()], now, lifetime).unwrap();
-        let claims = verify_access(&keys, &token, now).unwrap();
-        assert_eq!((claims.sub, claims.sid), (user, session));
-        assert_eq!(claims.token_type, "access");
-        let later = now + chrono::Duration::seconds(901 + LEEWAY_SECONDS);
-        assert!(verify_access(&keys, &token, later).is_err());
+        for signing in [
+            hs256(),
+            asymmetric(&KeyPair::generate(JwtAlgorithm::EdDsa).unwrap()),
+            asymmetric(&KeyPair::generate(JwtAlgorithm::Es256).unwrap()),
+        ] {
+            let now = Utc::now();
+            let (user, session) = (Uuid::new_v4(), Uuid::new_v4());
+            let lifetime = Duration::seconds(900);
+            let token = issue_access(
+                &signing,
+                user,
+                session,
+                vec!["viewer".into()],
+                now,
+                lifetime,
+            )
+            .unwrap();
+            let claims = verify_access(&signing, &token, now).unwrap();
+            assert_eq!((claims.sub, claims.sid), (user, session));
+            assert_eq!(claims.token_type, "access");
+            let header = jsonwebtoken::decode_header(&token).unwrap();
+            assert_eq!(header.kid.as_deref(), signing.signing_kid());
+            let later = now + chrono::Duration::seconds(901 + LEEWAY_SECONDS);
+            assert!(verify_access(&signing, &token, later).is_err());
+        }
     }
 
     #[test]
     fn alg_none_and_other_types_are_refused() {
-        let keys = keys();
+        let signing = hs256();
         let now = Utc::now();
         let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
-        let claims = serde_json::json!({
-            "sub": Uuid::new_v4(), "sid": Uuid::new_v4(), "jti": Uuid::new_v4(),
-            "type": "access", "roles": [], "iat": now.timestamp(),
-            "exp": now.timestamp() + 600, "iss": ISSUER, "aud": AUDIENCE,
-        });
-        let body = URL_SAFE_NO_PAD.encode(claims.to_string());
-        assert!(verify_access(&keys, &format!("{header}.{body}."), now).is_err());
+        let body = URL_SAFE_NO_PAD.encode(claims(now).to_string());
+        assert!(verify_access(&signing, &format!("{header}.{body}."), now).is_err());
 
-        let mut refresh_typed = claims.clone();
+        let mut refresh_typed = claims(now);
         refresh_typed["type"] = "refresh".into();
-        let token = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &refresh_typed,
-            &keys.jwt_encoding,
+        let token = signing.sign(&refresh_typed).unwrap();
+        assert!(verify_access(&signing, &token, now).is_err());
+    }
+
+    fn asymmetric(pair: &KeyPair) -> SigningKeys {
+        SigningKeys::from_pairs(pair.algorithm(), pair.kid(), std::slice::from_ref(pair)).unwrap()
+    }
+
+    #[test]
+    fn only_the_configured_algorithm_and_known_keys_verify() {
+        let now = Utc::now();
+        let ours = KeyPair::generate(JwtAlgorithm::EdDsa).unwrap();
+        let signing = asymmetric(&ours);
+        assert!(verify_access(&signing, &signing.sign(&claims(now)).unwrap(), now).is_ok());
+
+        // Another key under our kid, our key under another kid, no kid.
+        let theirs = KeyPair::generate(JwtAlgorithm::EdDsa).unwrap();
+        for (kid, key) in [
+            (Some(ours.kid().to_string()), theirs.encoding_key()),
+            (Some("unknown".to_string()), ours.encoding_key()),
+            (None, ours.encoding_key()),
+        ] {
+            let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+            header.kid = kid;
+            let token = jsonwebtoken::encode(&header, &claims(now), &key).unwrap();
+            assert!(verify_access(&signing, &token, now).is_err());
+        }
+        // The public key as an HMAC secret (alg confusion), and an HS256
+        // deployment shown an EdDSA token.
+        let public_x = URL_SAFE_NO_PAD.decode(&ours.public_jwk().x).unwrap();
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.kid = Some(ours.kid().to_string());
+        let confused = jsonwebtoken::encode(
+            &header,
+            &claims(now),
+            &jsonwebtoken::EncodingKey::from_secret(&public_x),
         )
         .unwrap();
-        assert!(verify_access(&keys, &token, now).is_err());
+        assert!(verify_access(&signing, &confused, now).is_err());
+        let eddsa_token = signing.sign(&claims(now)).unwrap();
+        assert!(verify_access(&hs256(), &eddsa_token, now).is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use utoipa::{
 };
 
 use super::{admin, auth, recovery, two_factor};
+use crate::http::well_known;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -46,6 +47,8 @@ use super::{admin, auth, recovery, two_factor};
         admin::revoke_sessions,
         admin::remove_two_factor,
         admin::audit_log,
+        well_known::jwks,
+        well_known::openid_configuration,
     ),
     components(schemas(app::auth::FieldError)),
     modifiers(&BearerAuth),
@@ -54,6 +57,7 @@ use super::{admin, auth, recovery, two_factor};
         (name = "recovery", description = "Password reset and email verification (links sent by email)"),
         (name = "two-factor", description = "TOTP two-factor authentication and backup codes"),
         (name = "admin", description = "Administration (role-based permissions)"),
+        (name = "discovery", description = "For services that receive Gatehouse tokens: the public signing keys and provider metadata"),
     )
 )]
 pub struct ApiDoc;
