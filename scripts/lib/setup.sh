@@ -69,6 +69,18 @@ ensure_system_packages() {
   apt_install binaryen chromium postgresql-client zbar-tools librsvg2-bin python3-aiosmtpd
 }
 
+# PyJWT with its crypto extra (EdDSA, ES256) for the Python resource server
+# the token tests run (end2end/resource_server/verify.py): an independent JWT
+# implementation verifying Gatehouse tokens from the JWKS alone. Installed
+# into the python3 on PATH, the one the tests run; a Debian python3 that
+# refuses pip (PEP 668) gets Debian's packages instead.
+ensure_python_packages() {
+  python3 -c 'import jwt, cryptography; jwt.PyJWKClient' >/dev/null 2>&1 && return 0
+  log "installing PyJWT with its crypto extra"
+  python3 -m pip install --quiet --disable-pip-version-check 'pyjwt[crypto]>=2.6' ||
+    apt_install python3-jwt python3-cryptography
+}
+
 ensure_npm_packages() {
   if [ ! -d end2end/node_modules/@playwright/test ] ||
     [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
@@ -79,6 +91,7 @@ ensure_npm_packages() {
 
 ensure_toolchain() {
   ensure_system_packages
+  ensure_python_packages
   ensure_wasm_target
   ensure_cargo_leptos
   ensure_wasm_bindgen

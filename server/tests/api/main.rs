@@ -35,6 +35,7 @@ mod rate_limits;
 mod recovery;
 mod recovery_budget;
 mod recovery_reset;
+mod resource_server;
 mod safe_redirects;
 mod secrets_in_logs;
 mod session_lifetime;
