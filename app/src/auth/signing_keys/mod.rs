@@ -75,7 +75,7 @@ impl SigningKeys {
     }
 
     /// HS256 under `JWT_SECRET_KEY`.
-    pub fn shared_secret(config: &Config) -> Self {
+    pub(crate) fn shared_secret(config: &Config) -> Self {
         let secret = config.jwt_secret.expose_secret().as_bytes();
         Self {
             algorithm: JwtAlgorithm::Hs256,
@@ -86,9 +86,9 @@ impl SigningKeys {
         }
     }
 
-    /// Asymmetric keys: `pairs` all verify and are published; the one named
-    /// `signing_kid` signs.
-    pub fn from_pairs(
+    /// Asymmetric keys: `pairs` (those of `algorithm`) all verify and are
+    /// published; the one named `signing_kid` signs.
+    pub(crate) fn from_pairs(
         algorithm: JwtAlgorithm,
         signing_kid: &str,
         pairs: &[KeyPair],
