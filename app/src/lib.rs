@@ -27,6 +27,8 @@ pub mod entities;
 #[cfg(feature = "ssr")]
 pub mod mail;
 #[cfg(feature = "ssr")]
+pub mod metrics;
+#[cfg(feature = "ssr")]
 pub mod page_context;
 #[cfg(feature = "ssr")]
 pub mod security;

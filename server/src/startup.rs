@@ -31,6 +31,8 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
+    /// `METRICS_ADDR`'s own listener, when configured.
+    metrics_listener: Option<(TcpListener, SocketAddr)>,
     state: AppState,
 }
 
@@ -49,16 +51,15 @@ impl Application {
         let db = app::db::connect(&config).await?;
         app::db::migrate(&db).await?;
 
-        let listener = TcpListener::bind(config.site_addr)
-            .await
-            .map_err(|source| StartupError::Bind {
-                address: config.site_addr,
-                source,
-            })?;
-        let address = listener.local_addr().map_err(|source| StartupError::Bind {
-            address: config.site_addr,
-            source,
-        })?;
+        let (listener, address) = bind(config.site_addr).await?;
+        let metrics_listener = match config.metrics.addr {
+            Some(metrics_addr) => Some(bind(metrics_addr).await?),
+            None => None,
+        };
+        if config.metrics.enabled() {
+            // Before the service exists, so it records from its first request.
+            http::metrics_endpoint::recorder();
+        }
 
         let leptos_options = leptos_options(&config, address);
         let config = Arc::new(config);
@@ -71,12 +72,18 @@ impl Application {
         Ok(Self {
             listener,
             address,
+            metrics_listener,
             state,
         })
     }
 
     pub fn address(&self) -> SocketAddr {
         self.address
+    }
+
+    /// Where `/metrics` listens when `METRICS_ADDR` is set.
+    pub fn metrics_address(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().map(|(_, address)| *address)
     }
 
     pub fn state(&self) -> &AppState {
@@ -91,14 +98,32 @@ impl Application {
         tokio::spawn(housekeeping(self.state.clone()));
         // Delivers queued email; requests only insert outbox rows.
         tokio::spawn(self.state.auth.clone().run_mail_worker());
+        // A scrape has nothing to finish: this listener just stops with the
+        // main one.
+        let metrics = self.metrics_listener.map(|(listener, _)| {
+            let router = http::metrics_endpoint::own_router(self.state.config.clone());
+            tokio::spawn(async move { axum::serve(listener, router).await })
+        });
         let router = http::router(self.state);
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
+        served
     }
+}
+
+/// A listener on `address` and the address it got (port 0 picks one).
+async fn bind(address: SocketAddr) -> Result<(TcpListener, SocketAddr), StartupError> {
+    let bind_error = |source| StartupError::Bind { address, source };
+    let listener = TcpListener::bind(address).await.map_err(bind_error)?;
+    let bound = listener.local_addr().map_err(bind_error)?;
+    Ok((listener, bound))
 }
 
 fn leptos_options(config: &Config, address: SocketAddr) -> LeptosOptions {

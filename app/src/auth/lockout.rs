@@ -39,7 +39,7 @@ use crate::auth::{
     request::meta::RequestMeta,
     AuthService,
 };
-use crate::{config::Lockout, entities::users};
+use crate::{config::Lockout, entities::users, metrics};
 
 /// Which failures are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +81,14 @@ impl Counter {
                     retry_after: std::time::Duration::from_secs(seconds),
                 }
             }
+        }
+    }
+
+    /// The `counter` label of `gatehouse_lockouts_total`.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::SecondFactor => "second_factor",
         }
     }
 
@@ -182,6 +190,7 @@ impl AuthService {
                 Counter::SecondFactor => AuthError::InvalidCode,
             };
         };
+        metrics::lockout(counter.name());
         let details = json!({
             "locked_until": crate::auth::clock::rfc3339(until),
             "failed_attempts": self.lockout_policy(counter).max_attempts,

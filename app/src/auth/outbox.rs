@@ -19,8 +19,8 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    sea_query::Expr, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -28,6 +28,7 @@ use crate::auth::{clock::rfc3339, error::AuthError, request::meta::RequestMeta, 
 use crate::{
     entities::email_outbox as outbox,
     mail::{Delivery, Email},
+    metrics,
     types::MailboxMessage,
 };
 
@@ -129,6 +130,23 @@ impl AuthService {
                     }
                 }
             }
+            self.record_outbox_depth().await;
+        }
+    }
+
+    /// Sets `gatehouse_mail_outbox_depth` to the pending messages: one
+    /// COUNT per pass of the worker, and none while metrics are off.
+    async fn record_outbox_depth(&self) {
+        if !self.config().metrics.enabled() {
+            return;
+        }
+        let pending = outbox::Entity::find()
+            .filter(outbox::Column::Status.eq(PENDING))
+            .count(self.db())
+            .await;
+        match pending {
+            Ok(pending) => metrics::mail_outbox_depth(pending),
+            Err(error) => tracing::warn!(%error, "counting the mail outbox failed"),
         }
     }
 

@@ -8,6 +8,7 @@
 //! folder (see [`dev_secrets`]); in production they must be supplied.
 
 mod dev_secrets;
+mod metrics;
 mod parse;
 mod policies;
 mod secrets;
@@ -17,6 +18,7 @@ use std::{net::SocketAddr, path::PathBuf};
 use ipnet::IpNet;
 use secrecy::{SecretBox, SecretString};
 
+pub use metrics::{MetricsConfig, MetricsToken};
 pub use parse::ConfigError;
 use parse::Vars;
 pub use policies::{Lockout, MailBudgets, Policies};
@@ -118,6 +120,9 @@ pub struct Config {
     /// `REQUIRE_EMAIL_VERIFICATION`: sign-in refuses accounts whose address
     /// is not verified yet.
     pub require_email_verification: bool,
+    /// `METRICS_ADDR`, `METRICS_TOKEN`: whether and where `/metrics` is
+    /// served (off unless one is set).
+    pub metrics: MetricsConfig,
     pub site: SiteConfig,
     /// Things worth telling the operator once logging is up (e.g. that a
     /// development secret was generated). Never contains a secret.
@@ -144,6 +149,7 @@ impl Config {
         let environment = vars.environment("ENVIRONMENT")?;
         let production = environment == Environment::Production;
         let data_dir = PathBuf::from(vars.string("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let site_addr = vars.socket_addr("LEPTOS_SITE_ADDR", "127.0.0.1:3000")?;
 
         let database_url = match vars.string("DATABASE_URL") {
             Some(url) => parse::database_url("DATABASE_URL", &url)?,
@@ -196,10 +202,12 @@ impl Config {
             });
         }
 
+        let metrics = MetricsConfig::from_vars(&vars, environment, site_addr, &mut warnings)?;
+
         Ok(Self {
             environment,
             debug: vars.boolean("DEBUG", false)?,
-            site_addr: vars.socket_addr("LEPTOS_SITE_ADDR", "127.0.0.1:3000")?,
+            site_addr,
             database_url: SecretString::from(database_url),
             jwt_secret,
             jwt_algorithm: vars.jwt_algorithm("JWT_ALGORITHM")?,
@@ -252,6 +260,7 @@ impl Config {
             smtp_url: smtp_url.map(SecretString::from),
             mail_from,
             require_email_verification: vars.boolean("REQUIRE_EMAIL_VERIFICATION", false)?,
+            metrics,
             site: SiteConfig {
                 output_name: vars
                     .string("LEPTOS_OUTPUT_NAME")

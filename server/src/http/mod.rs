@@ -3,9 +3,11 @@
 pub mod api;
 pub mod cache_control;
 pub mod cookie_session_store;
+pub mod metrics_endpoint;
 pub mod middleware;
 pub mod ops;
 pub mod problem;
+pub mod request_metrics;
 pub mod same_origin;
 pub mod security_headers;
 pub mod well_known;
@@ -27,23 +29,26 @@ fn page_routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-/// The whole application: operational endpoints, the Leptos pages and static
-/// files, wrapped in the middleware every request goes through.
+/// The whole application: operational endpoints (with `/metrics` when it is
+/// served on this port), the Leptos pages and static files, wrapped in the
+/// middleware every request goes through, and counted when metrics are on.
 pub fn router(state: AppState) -> Router {
     let routes = page_routes();
     let leptos_options = state.leptos_options.clone();
     let context_state = state.clone();
     let fallback_state = state.clone();
     let production = state.config.is_production();
+    let metrics_on = state.config.metrics.enabled();
 
-    let router = Router::new()
+    let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route(well_known::JWKS_PATH, get(well_known::jwks))
         .route(
             well_known::OPENID_CONFIGURATION_PATH,
             get(well_known::openid_configuration),
-        )
+        );
+    let router = metrics_endpoint::add_to(ops, &state.config)
         .merge(api::router(&state))
         .leptos_routes_with_context(
             &state,
@@ -75,5 +80,10 @@ pub fn router(state: AppState) -> Router {
             cache_control::no_store_unless_static,
         ))
         .with_state(state);
-    middleware::wrap(router)
+    let router = middleware::wrap(router);
+    if metrics_on {
+        router.layer(axum::middleware::from_fn(request_metrics::record))
+    } else {
+        router
+    }
 }

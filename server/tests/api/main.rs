@@ -23,6 +23,7 @@ mod email_verification;
 mod hashing_fairness;
 mod health;
 mod mail_delivery;
+mod metrics;
 mod migrations;
 mod no_store;
 mod owner_rules;

@@ -7,7 +7,7 @@ pub mod budget_key;
 pub mod policy;
 pub mod store;
 
-use std::{net::IpAddr, sync::Arc, time::Duration};
+use std::{net::IpAddr, sync::Arc};
 
 use uuid::Uuid;
 
@@ -16,7 +16,10 @@ pub use policy::{Budget, Door};
 pub use store::{BudgetStore, InMemoryBudgets};
 
 use super::error::AuthError;
-use crate::config::Config;
+use crate::{config::Config, metrics};
+
+/// The `door` label of a refusal by an email budget.
+const MAIL: &str = "mail";
 
 /// The limits of every door, asked by both transports and by the service.
 #[derive(Clone)]
@@ -45,7 +48,7 @@ impl Limits {
     /// A request through `door` from `ip`: spends the door's per-IP budget.
     pub async fn admit_ip(&self, door: Door, ip: IpAddr) -> Result<(), AuthError> {
         let key = self.ip_key(ip).to_string();
-        self.spend(door.ip_budget(), &key).await
+        self.spend(door.name(), door.ip_budget(), &key).await
     }
 
     /// A signed-in operation through `door`: spends the door's budget of
@@ -53,7 +56,7 @@ impl Limits {
     /// account's), whatever IP it comes from.
     pub async fn admit_door(&self, door: Door, holder: Uuid) -> Result<(), AuthError> {
         match door.holder_budget() {
-            Some(budget) => self.spend(budget, &holder.to_string()).await,
+            Some(budget) => self.spend(door.name(), budget, &holder.to_string()).await,
             None => Ok(()),
         }
     }
@@ -65,21 +68,27 @@ impl Limits {
     /// leaves the owner's own share intact.
     pub async fn admit_mail(&self, ip: IpAddr, address: &str) -> Result<(), AuthError> {
         let ip_key = self.ip_key(ip).to_string();
-        self.spend(Budget::MailPerIp, &ip_key).await?;
-        self.spend(Budget::MailPerAddressAndIp, &format!("{address}|{ip_key}"))
-            .await?;
-        self.spend(Budget::MailPerAddress, address).await
+        self.spend(MAIL, Budget::MailPerIp, &ip_key).await?;
+        self.spend(
+            MAIL,
+            Budget::MailPerAddressAndIp,
+            &format!("{address}|{ip_key}"),
+        )
+        .await?;
+        self.spend(MAIL, Budget::MailPerAddress, address).await
     }
 
     pub fn forget_idle(&self) {
         self.store.forget_idle();
     }
 
-    async fn spend(&self, budget: Budget, key: &str) -> Result<(), AuthError> {
-        self.store
-            .spend(budget, key)
-            .await
-            .map_err(|retry_after: Duration| AuthError::RateLimited { retry_after })
+    /// Spends one request of `key`'s `budget`; `door` names where the
+    /// request came in, for the refusal's metric.
+    async fn spend(&self, door: &'static str, budget: Budget, key: &str) -> Result<(), AuthError> {
+        self.store.spend(budget, key).await.map_err(|retry_after| {
+            metrics::rate_limited(door, budget.name());
+            AuthError::RateLimited { retry_after }
+        })
     }
 }
 

@@ -90,6 +90,15 @@ impl Budget {
 }
 
 impl Door {
+    /// The `door` label of `gatehouse_rate_limited_total`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Door::Public => "public",
+            Door::SignedIn => "signed_in",
+            Door::Admin => "admin",
+        }
+    }
+
     /// The per-IP budget a request through this door spends before anything
     /// else is done.
     pub fn ip_budget(self) -> Budget {

@@ -15,6 +15,10 @@
 //!   next person wait for a whole hash; one thread is always left to others;
 //! - a hash whose requester went away (the HTTP request was dropped) is
 //!   removed before it starts.
+//!
+//! The number admitted and each hash's wait for a thread are recorded
+//! (`gatehouse_password_hash_queue_depth`, `..._wait_seconds`); a server
+//! process has one queue, so the gauge is its.
 
 use std::{
     collections::HashMap,
@@ -29,6 +33,7 @@ use std::{
 use uuid::Uuid;
 
 use crate::auth::{error::AuthError, limits::budget_key, request::meta::RequestMeta};
+use crate::metrics;
 
 /// Hashes admitted per hashing thread: a few each, so a full queue waits
 /// well under a second, yet a short burst of sign-ins is not refused.
@@ -132,6 +137,8 @@ pub(super) type Job = Box<dyn FnOnce() -> Box<dyn FnOnce() + Send> + Send>;
 struct Waiting {
     order: u64,
     owner: HashOwner,
+    /// When it was queued: the wait for a thread is measured from here.
+    queued_at: Instant,
     abandoned: Arc<AtomicBool>,
     job: Job,
 }
@@ -187,6 +194,7 @@ impl Admission {
         state.waiting.push(Waiting {
             order,
             owner,
+            queued_at: Instant::now(),
             abandoned: Arc::clone(&abandoned),
             job,
         });
@@ -236,6 +244,7 @@ impl HashQueue {
             });
         }
         state.admitted += 1;
+        metrics::password_hash_queue_depth(state.admitted);
         if let Some(account) = owner.account {
             *state.per_account.entry(account).or_default() += 1;
         }
@@ -253,6 +262,7 @@ impl HashQueue {
     /// that finishes that owner's hash.
     pub(super) fn run_next(&self) {
         while let Some(waiting) = self.take_next() {
+            metrics::password_hash_waited(waiting.queued_at.elapsed());
             let deliver = (waiting.job)();
             {
                 let mut state = self.lock();
@@ -325,6 +335,7 @@ fn keys(owner: HashOwner) -> impl Iterator<Item = UsageKey> {
 impl State {
     fn release(&mut self, owner: HashOwner) {
         self.admitted -= 1;
+        metrics::password_hash_queue_depth(self.admitted);
         if let Some(account) = owner.account {
             decrement(&mut self.per_account, account);
         }

@@ -24,7 +24,7 @@ use crate::auth::{
     request::meta::RequestMeta,
     AuthService,
 };
-use crate::entities::users;
+use crate::{entities::users, metrics};
 
 /// A second factor as presented.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +61,7 @@ impl AuthService {
             // the factor stays spent (an attacker's burst is under way).
             self.settle_success(reservation).await
         } else {
+            metrics::second_factor_failure();
             Err(self.settle_failure(reservation, json!({}), meta).await)
         }
     }

@@ -18,6 +18,7 @@ use crate::auth::{
 };
 use crate::{
     entities::users,
+    metrics::{self, SignInOutcome},
     types::{LoginOutcome, TwoFactorChallenge},
 };
 
@@ -59,6 +60,17 @@ impl AuthService {
     /// concurrent failure locked the account is refused too.
     #[tracing::instrument(skip_all, fields(ip = %meta.ip, user_id, session_id))]
     pub async fn sign_in(
+        &self,
+        input: LoginInput<'_>,
+        kind: SessionKind,
+        meta: &RequestMeta,
+    ) -> Result<SignIn, AuthError> {
+        let signed_in = self.check_password_and_open(input, kind, meta).await;
+        metrics::sign_in(outcome(&signed_in));
+        signed_in
+    }
+
+    async fn check_password_and_open(
         &self,
         input: LoginInput<'_>,
         kind: SessionKind,
@@ -174,5 +186,20 @@ impl AuthService {
             meta,
         )
         .await
+    }
+}
+
+/// How a sign-in's password step ended, for `gatehouse_sign_ins_total`.
+fn outcome(signed_in: &Result<SignIn, AuthError>) -> SignInOutcome {
+    match signed_in {
+        Ok(SignIn::Session(_)) => SignInOutcome::Success,
+        Ok(SignIn::TwoFactorRequired(_)) => SignInOutcome::TwoFactorRequired,
+        Err(AuthError::InvalidCredentials) => SignInOutcome::InvalidCredentials,
+        Err(AuthError::AccountLocked { .. }) => SignInOutcome::Locked,
+        Err(AuthError::AccountDisabled) => SignInOutcome::Disabled,
+        Err(AuthError::EmailNotVerified) => SignInOutcome::EmailNotVerified,
+        Err(AuthError::Validation(_)) => SignInOutcome::InvalidInput,
+        Err(AuthError::HashingBusy { .. } | AuthError::Overloaded { .. }) => SignInOutcome::Busy,
+        Err(_) => SignInOutcome::Error,
     }
 }
