@@ -96,6 +96,7 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tokio::spawn(housekeeping(self.state.clone()));
+        tokio::spawn(reload_signing_keys(self.state.clone()));
         // Delivers queued email; requests only insert outbox rows.
         tokio::spawn(self.state.auth.clone().run_mail_worker());
         // A scrape has nothing to finish: this listener just stops with the
@@ -139,6 +140,23 @@ fn leptos_options(config: &Config, address: SocketAddr) -> LeptosOptions {
             Env::DEV
         })
         .build()
+}
+
+/// Reads the signing keys again now and then, so a rotation made on another
+/// node or from the command line is published here too, well before the new
+/// key signs. Nothing to do with HS256.
+async fn reload_signing_keys(state: AppState) {
+    if !state.config.jwt_algorithm.is_asymmetric() {
+        return;
+    }
+    let mut interval = tokio::time::interval(AuthService::SIGNING_KEYS_RELOAD_INTERVAL);
+    interval.tick().await; // the keys were just read at start
+    loop {
+        interval.tick().await;
+        if let Err(error) = state.auth.reload_signing_keys().await {
+            tracing::warn!(%error, "reading the signing keys again failed; will retry");
+        }
+    }
 }
 
 /// Removes expired sessions and idle rate-limit entries now and then. Every

@@ -92,8 +92,8 @@ struct Inner {
     config: Arc<Config>,
     clock: Arc<dyn Clock>,
     keys: Keys,
-    /// Read once here; rotation (a later issue) will swap them in place.
-    signing_keys: SigningKeys,
+    /// Swapped whole when the keys are read again (`signing_keys::rotation`).
+    signing_keys: std::sync::RwLock<Arc<SigningKeys>>,
     hasher: PasswordHasher,
     limits: Limits,
     sessions: Arc<dyn SessionLookup>,
@@ -130,7 +130,7 @@ impl AuthService {
         Ok(Self {
             inner: Arc::new(Inner {
                 keys,
-                signing_keys,
+                signing_keys: std::sync::RwLock::new(Arc::new(signing_keys)),
                 hasher: PasswordHasher::with_limits(
                     cores,
                     QueueLimits {
@@ -190,17 +190,12 @@ impl AuthService {
         &self.inner.keys
     }
 
-    /// The keys access tokens are signed and verified with, and the public
-    /// ones `/.well-known/jwks.json` publishes.
-    pub fn signing_keys(&self) -> &SigningKeys {
-        &self.inner.signing_keys
-    }
-
     pub(crate) fn hasher(&self) -> &PasswordHasher {
         &self.inner.hasher
     }
 
-    /// Periodic housekeeping: expired sessions and idle rate-limit entries.
+    /// Periodic housekeeping: expired sessions and idle rate-limit entries,
+    /// and the automatic signing-key rotation when it is due.
     pub async fn housekeeping(&self) -> Result<(), AuthError> {
         let deleted = self.delete_expired_sessions().await?;
         if deleted > 0 {
@@ -210,6 +205,7 @@ impl AuthService {
         self.delete_expired_account_tokens().await?;
         self.delete_old_mail().await?;
         self.inner.limits.forget_idle();
+        self.rotate_signing_key_if_due().await?;
         Ok(())
     }
 

@@ -65,9 +65,21 @@ pub struct Policies {
     /// client's every request does not turn into a database write.
     pub activity_resolution: Duration,
     pub mail: MailBudgets,
+    /// `JWT_KEY_PUBLICATION_SECONDS`: how long a new signing key is
+    /// published before it signs. At least the JWK Set's cache lifetime
+    /// (300 s) plus how often nodes read the keys again (60 s).
+    pub key_publication_delay: Duration,
+    /// `JWT_KEY_ROTATION_DAYS`: rotate the signing key automatically after
+    /// it has signed this long (unset or 0: only `server admin keys rotate`).
+    pub key_rotation_interval: Option<Duration>,
 }
 
 const WEEK_MINUTES: u64 = 7 * 24 * 60;
+
+/// The JWK Set's `max-age` (300 s) plus how often a node reads the keys
+/// again (60 s): a key published for less could sign a token that a
+/// verifier with a fresh cache does not know yet.
+const MIN_KEY_PUBLICATION_SECONDS: u64 = 300 + 60;
 
 impl Policies {
     pub(super) fn from_vars(vars: &Vars) -> Result<Self, ConfigError> {
@@ -141,6 +153,17 @@ impl Policies {
                 per_address_per_ip: 5,
                 per_address: 25,
             },
+            key_publication_delay: span(
+                vars,
+                "JWT_KEY_PUBLICATION_SECONDS",
+                600,
+                MIN_KEY_PUBLICATION_SECONDS..=WEEK_MINUTES * 60,
+                Duration::seconds,
+            )?,
+            key_rotation_interval: match vars.number("JWT_KEY_ROTATION_DAYS", 0, 0..=3650)? {
+                0 => None,
+                days => Some(Duration::days(days as i64)),
+            },
         })
     }
 }
@@ -185,6 +208,8 @@ mod tests {
         assert_eq!(defaults.reset_link_lifetime, Duration::hours(1));
         assert_eq!(defaults.verification_link_lifetime, Duration::hours(48));
         assert_eq!(defaults.activity_resolution, Duration::seconds(60));
+        assert_eq!(defaults.key_publication_delay, Duration::seconds(600));
+        assert_eq!(defaults.key_rotation_interval, None);
         assert_eq!(
             defaults.mail,
             MailBudgets {
@@ -211,6 +236,14 @@ mod tests {
         );
         assert_eq!(configured.reauthentication_window, Duration::minutes(2));
         assert_eq!(configured.challenge_lifetime, Duration::minutes(4));
+
+        let rotating = policies(&[
+            ("JWT_KEY_PUBLICATION_SECONDS", "360"),
+            ("JWT_KEY_ROTATION_DAYS", "30"),
+        ])
+        .unwrap();
+        assert_eq!(rotating.key_publication_delay, Duration::seconds(360));
+        assert_eq!(rotating.key_rotation_interval, Some(Duration::days(30)));
     }
 
     #[test]
@@ -224,6 +257,8 @@ mod tests {
             ("REAUTHENTICATION_WINDOW_MINUTES", "-1"),
             ("TWO_FACTOR_CHALLENGE_MINUTES", "0"),
             ("TWO_FACTOR_CHALLENGE_MINUTES", "1.5"),
+            ("JWT_KEY_PUBLICATION_SECONDS", "300"),
+            ("JWT_KEY_ROTATION_DAYS", "-1"),
         ] {
             let error = policies(&[(variable, bad)]).unwrap_err();
             assert_eq!(error.variable, variable, "{bad:?}");

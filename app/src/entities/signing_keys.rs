@@ -13,6 +13,9 @@ pub struct Model {
     /// The public JWK, as JSON text.
     pub public_jwk: String,
     pub created_at: DateTimeUtc,
+    /// When it starts signing (rotation); `None` for keys stored before
+    /// rotation existed, which signed from `created_at`.
+    pub sign_from: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,8 +19,9 @@ pub const OPENID_CONFIGURATION_PATH: &str = "/.well-known/openid-configuration";
 
 /// Verifiers cache the key set as RFC 7517 clients do; five minutes bounds
 /// how long one can go without seeing a newly published key, while sparing
-/// Gatehouse a fetch per token. Key rotation (when it comes) must publish a
-/// key at least this long before it signs anything. Both documents are
+/// Gatehouse a fetch per token. Key rotation publishes a key at least this
+/// long (plus a node's reload interval) before it signs anything
+/// (`JWT_KEY_PUBLICATION_SECONDS`). Both documents are
 /// public and hold no secret, so shared caches may keep them too.
 const CACHEABLE: HeaderValue = HeaderValue::from_static("public, max-age=300");
 
@@ -30,6 +31,8 @@ const CACHEABLE: HeaderValue = HeaderValue::from_static("public, max-age=300");
     tag = "discovery",
     summary = "The public keys access tokens are signed with (RFC 7517 JWK Set).",
     description = "One key per `kid` a valid access token may name, with `alg` and `use: sig`. \
+        During a rotation it holds the next key (published before it signs) and retired keys \
+        (until the last token they signed has expired). \
         Empty with `JWT_ALGORITHM=HS256`, whose secret is never published: such tokens can only \
         be verified by Gatehouse. Cacheable for five minutes.",
     responses(
@@ -40,7 +43,7 @@ const CACHEABLE: HeaderValue = HeaderValue::from_static("public, max-age=300");
 pub async fn jwks(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CACHE_CONTROL, CACHEABLE)],
-        Json(state.auth.signing_keys().jwks().clone()),
+        Json(state.auth.jwks()),
     )
 }
 

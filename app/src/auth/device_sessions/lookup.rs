@@ -54,7 +54,7 @@ impl AuthService {
     /// Verifies a bearer token and that its session is still active.
     #[tracing::instrument(skip_all, fields(user_id, session_id))]
     pub async fn authenticate(&self, access_token: &str) -> Result<Principal, AuthError> {
-        let claims = tokens::verify_access(self.signing_keys(), access_token, self.now())?;
+        let claims = tokens::verify_access(&self.signing_keys(), access_token, self.now())?;
         let principal = self
             .principal_for(claims.sid.into(), claims.sub.into(), SessionKind::Api)
             .await?;

@@ -123,7 +123,7 @@ impl AuthService {
         let lifetime = self.policies().access_token_lifetime;
         Ok(TokenPair {
             access_token: tokens::issue_access(
-                self.signing_keys(),
+                &self.signing_keys(),
                 user_id,
                 session_id,
                 roles,

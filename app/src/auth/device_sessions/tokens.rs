@@ -21,14 +21,15 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::auth::{crypto::keys::Keys, error::AuthError, signing_keys::SigningKeys};
+use crate::auth::{
+    crypto::keys::Keys,
+    error::AuthError,
+    signing_keys::{SigningKeys, LEEWAY_SECONDS},
+};
 
 pub const ISSUER: &str = "gatehouse";
 pub const AUDIENCE: &str = "gatehouse-api";
 pub const ACCESS_TYPE: &str = "access";
-
-/// Clock skew tolerated on `exp` and `iat` (RFC 8725 §3.8: keep it small).
-const LEEWAY_SECONDS: i64 = 5;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccessClaims {
@@ -63,7 +64,7 @@ pub fn issue_access(
         iss: ISSUER.into(),
         aud: AUDIENCE.into(),
     };
-    signing.sign(&claims)
+    signing.sign(&claims, now)
 }
 
 pub fn verify_access(
@@ -74,7 +75,9 @@ pub fn verify_access(
     // The header names the configured algorithm and a known key, or the
     // token is refused before any signature is checked; the allow-list below
     // is that one algorithm again: `none` and every other one fail.
-    let key = signing.verifier_for(token).ok_or(AuthError::InvalidToken)?;
+    let key = signing
+        .verifier_for(token, now)
+        .ok_or(AuthError::InvalidToken)?;
     let mut validation = Validation::new(signing.algorithm().jsonwebtoken());
     validation.set_issuer(&[ISSUER]);
     validation.set_audience(&[AUDIENCE]);
@@ -133,7 +136,7 @@ fn refresh_mac(keys: &Keys, payload: &[u8]) -> Hmac<Sha256> {
 mod tests {
     use super::*;
     use crate::{
-        auth::signing_keys::{JwtAlgorithm, KeyPair},
+        auth::signing_keys::{JwtAlgorithm, KeyPair, Schedule},
         config::Config,
     };
 
@@ -187,7 +190,7 @@ mod tests {
             assert_eq!((claims.sub, claims.sid), (user, session));
             assert_eq!(claims.token_type, "access");
             let header = jsonwebtoken::decode_header(&token).unwrap();
-            assert_eq!(header.kid.as_deref(), signing.signing_kid());
+            assert_eq!(header.kid.as_deref(), signing.signing_kid(now));
             let later = now + chrono::Duration::seconds(901 + LEEWAY_SECONDS);
             assert!(verify_access(&signing, &token, later).is_err());
         }
@@ -203,12 +206,16 @@ mod tests {
 
         let mut refresh_typed = claims(now);
         refresh_typed["type"] = "refresh".into();
-        let token = signing.sign(&refresh_typed).unwrap();
+        let token = signing.sign(&refresh_typed, now).unwrap();
         assert!(verify_access(&signing, &token, now).is_err());
     }
 
     fn asymmetric(pair: &KeyPair) -> SigningKeys {
-        SigningKeys::from_pairs(pair.algorithm(), pair.kid(), std::slice::from_ref(pair)).unwrap()
+        let always = Schedule {
+            sign_from: DateTime::<Utc>::MIN_UTC,
+            retired_at: None,
+        };
+        SigningKeys::scheduled(pair.algorithm(), [(pair, always)], Duration::minutes(15)).unwrap()
     }
 
     #[test]
@@ -216,7 +223,7 @@ mod tests {
         let now = Utc::now();
         let ours = KeyPair::generate(JwtAlgorithm::EdDsa).unwrap();
         let signing = asymmetric(&ours);
-        assert!(verify_access(&signing, &signing.sign(&claims(now)).unwrap(), now).is_ok());
+        assert!(verify_access(&signing, &signing.sign(&claims(now), now).unwrap(), now).is_ok());
 
         // Another key under our kid, our key under another kid, no kid.
         let theirs = KeyPair::generate(JwtAlgorithm::EdDsa).unwrap();
@@ -242,7 +249,7 @@ mod tests {
         )
         .unwrap();
         assert!(verify_access(&signing, &confused, now).is_err());
-        let eddsa_token = signing.sign(&claims(now)).unwrap();
+        let eddsa_token = signing.sign(&claims(now), now).unwrap();
         assert!(verify_access(&hs256(), &eddsa_token, now).is_err());
     }
 

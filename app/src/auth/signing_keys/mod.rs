@@ -9,21 +9,23 @@
 //!   (`/.well-known/jwks.json`), so any service verifies tokens with an
 //!   off-the-shelf JWT library and no secret.
 //!
-//! The keys are read once, when the service is built: no request reads the
-//! table. Verification accepts exactly the configured algorithm and, with an
-//! asymmetric one, only the kids in the table (`header` refuses the rest).
-//! The table holds several keys with a state each, ready for rotation
-//! (`active` signs; `next` and `retired` would verify only).
+//! The keys are read when the service is built and again every
+//! `RELOAD_INTERVAL` (`rotation`): no request reads the table. Which key
+//! signs and which are published is decided per request by the service
+//! clock (`schedule`), so a rotation switches every node at the same moment.
+//! Verification accepts exactly the configured algorithm and, with an
+//! asymmetric one, only the kids of keys trusted at that moment (`header`
+//! refuses the rest).
 
 mod algorithm;
 mod header;
 mod jwk;
 mod key_pair;
+mod rotation;
+mod schedule;
 mod store;
 
-use std::collections::HashMap;
-
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header};
 use sea_orm::ConnectionTrait;
 use secrecy::ExposeSecret;
@@ -32,26 +34,44 @@ use serde::Serialize;
 pub use algorithm::JwtAlgorithm;
 pub use jwk::{JwkSet, PublicJwk};
 pub use key_pair::KeyPair;
+pub use schedule::{KeyState, Schedule};
+pub use store::{KeyListing, Rotation};
 
 use crate::{
     auth::{crypto::secret_box::SecretSealer, error::AuthError},
     config::Config,
 };
 
+/// Clock skew tolerated on `exp` and `iat` (RFC 8725 §3.8: keep it small);
+/// a retired key stays trusted this much longer than its last token's life.
+pub const LEEWAY_SECONDS: i64 = 5;
+
 pub struct SigningKeys {
     algorithm: JwtAlgorithm,
-    /// The kid new tokens name (none with HS256) and the key they are signed with.
-    signing_kid: Option<String>,
-    signing_key: EncodingKey,
-    verifiers: Verifiers,
-    published: JwkSet,
+    keys: Keys,
 }
 
-enum Verifiers {
-    /// HS256: the shared secret.
-    Shared(DecodingKey),
-    /// Asymmetric: the public key of every kid in the table.
-    ByKid(HashMap<String, DecodingKey>),
+enum Keys {
+    /// HS256: the shared secret signs and verifies.
+    Shared {
+        signing: EncodingKey,
+        verifying: DecodingKey,
+    },
+    /// Asymmetric: the keys still trusted, newest generation first, each
+    /// signing, published and verifying as its schedule says at the time
+    /// of the request.
+    Scheduled {
+        keys: Vec<ScheduledKey>,
+        grace: Duration,
+    },
+}
+
+struct ScheduledKey {
+    kid: String,
+    schedule: Schedule,
+    signing: EncodingKey,
+    verifying: DecodingKey,
+    public: PublicJwk,
 }
 
 impl SigningKeys {
@@ -67,9 +87,13 @@ impl SigningKeys {
         match config.jwt_algorithm {
             JwtAlgorithm::Hs256 => Ok(Self::shared_secret(config)),
             algorithm => {
-                let (signing_kid, pairs) =
-                    store::load_or_create(db, algorithm, sealer, now).await?;
-                Self::from_pairs(algorithm, &signing_kid, &pairs)
+                let grace = grace(config);
+                let pairs = store::load_or_create(db, algorithm, sealer, now, grace).await?;
+                Self::scheduled(
+                    algorithm,
+                    pairs.iter().map(|(pair, schedule)| (pair, *schedule)),
+                    grace,
+                )
             }
         }
     }
@@ -79,40 +103,36 @@ impl SigningKeys {
         let secret = config.jwt_secret.expose_secret().as_bytes();
         Self {
             algorithm: JwtAlgorithm::Hs256,
-            signing_kid: None,
-            signing_key: EncodingKey::from_secret(secret),
-            verifiers: Verifiers::Shared(DecodingKey::from_secret(secret)),
-            published: JwkSet::default(),
+            keys: Keys::Shared {
+                signing: EncodingKey::from_secret(secret),
+                verifying: DecodingKey::from_secret(secret),
+            },
         }
     }
 
-    /// Asymmetric keys: `pairs` (those of `algorithm`) all verify and are
-    /// published; the one named `signing_kid` signs.
-    pub(crate) fn from_pairs(
+    /// Asymmetric keys of `algorithm` (pairs of another are ignored), newest
+    /// generation first, with their schedules.
+    pub(crate) fn scheduled<'a>(
         algorithm: JwtAlgorithm,
-        signing_kid: &str,
-        pairs: &[KeyPair],
+        pairs: impl IntoIterator<Item = (&'a KeyPair, Schedule)>,
+        grace: Duration,
     ) -> Result<Self, AuthError> {
-        let signer = pairs
-            .iter()
-            .find(|pair| pair.kid() == signing_kid && pair.algorithm() == algorithm)
-            .ok_or_else(|| AuthError::internal("the signing key is not among the keys"))?;
-        let mut verifiers = HashMap::with_capacity(pairs.len());
-        for pair in pairs.iter().filter(|pair| pair.algorithm() == algorithm) {
-            verifiers.insert(pair.kid().to_string(), pair.decoding_key()?);
+        let mut keys = Vec::new();
+        for (pair, schedule) in pairs {
+            if pair.algorithm() != algorithm {
+                continue;
+            }
+            keys.push(ScheduledKey {
+                kid: pair.kid().to_string(),
+                schedule,
+                signing: pair.encoding_key(),
+                verifying: pair.decoding_key()?,
+                public: pair.public_jwk().clone(),
+            });
         }
         Ok(Self {
             algorithm,
-            signing_kid: Some(signing_kid.to_string()),
-            signing_key: signer.encoding_key(),
-            published: JwkSet {
-                keys: pairs
-                    .iter()
-                    .filter(|pair| pair.algorithm() == algorithm)
-                    .map(|pair| pair.public_jwk().clone())
-                    .collect(),
-            },
-            verifiers: Verifiers::ByKid(verifiers),
+            keys: Keys::Scheduled { keys, grace },
         })
     }
 
@@ -120,49 +140,94 @@ impl SigningKeys {
         self.algorithm
     }
 
-    /// The kid new tokens carry (`None` with HS256).
-    pub fn signing_kid(&self) -> Option<&str> {
-        self.signing_kid.as_deref()
-    }
-
-    /// The public keys, as `/.well-known/jwks.json` serves them.
-    pub fn jwks(&self) -> &JwkSet {
-        &self.published
-    }
-
-    /// A JWT of `claims`, signed with the active key and naming its kid.
-    pub(crate) fn sign(&self, claims: &impl Serialize) -> Result<String, AuthError> {
-        let mut header = Header::new(self.algorithm.jsonwebtoken());
-        header.kid = self.signing_kid.clone();
-        jsonwebtoken::encode(&header, claims, &self.signing_key).map_err(AuthError::internal)
-    }
-
-    /// The key to verify `token` with, if its header is acceptable: the
-    /// configured algorithm, no member but `alg`, `typ` and `kid`, and
-    /// (asymmetric) a kid Gatehouse knows. The signature is not checked here.
-    pub(crate) fn verifier_for(&self, token: &str) -> Option<&DecodingKey> {
-        let kid = header::accepted_kid(token, self.algorithm)?;
-        match &self.verifiers {
-            Verifiers::Shared(key) => Some(key),
-            Verifiers::ByKid(keys) => keys.get(kid?.as_str()),
+    /// The kid tokens signed at `now` carry (`None` with HS256).
+    pub fn signing_kid(&self, now: DateTime<Utc>) -> Option<&str> {
+        match &self.keys {
+            Keys::Shared { .. } => None,
+            Keys::Scheduled { .. } => self.signer(now).map(|key| key.kid.as_str()),
         }
     }
+
+    /// The public keys trusted at `now`, as `/.well-known/jwks.json` serves
+    /// them: the next key as soon as it is stored, retired ones until their
+    /// last token has expired.
+    pub fn jwks(&self, now: DateTime<Utc>) -> JwkSet {
+        JwkSet {
+            keys: self.trusted(now).map(|key| key.public.clone()).collect(),
+        }
+    }
+
+    /// A JWT of `claims`, signed with the key active at `now` and naming its kid.
+    pub(crate) fn sign(
+        &self,
+        claims: &impl Serialize,
+        now: DateTime<Utc>,
+    ) -> Result<String, AuthError> {
+        let mut header = Header::new(self.algorithm.jsonwebtoken());
+        let key = match &self.keys {
+            Keys::Shared { signing, .. } => signing,
+            Keys::Scheduled { .. } => {
+                let signer = self
+                    .signer(now)
+                    .ok_or_else(|| AuthError::internal("no signing key is active"))?;
+                header.kid = Some(signer.kid.clone());
+                &signer.signing
+            }
+        };
+        jsonwebtoken::encode(&header, claims, key).map_err(AuthError::internal)
+    }
+
+    /// The key to verify `token` with at `now`, if its header is acceptable:
+    /// the configured algorithm, no member but `alg`, `typ` and `kid`, and
+    /// (asymmetric) the kid of a key trusted at `now`. The signature is not
+    /// checked here.
+    pub(crate) fn verifier_for(&self, token: &str, now: DateTime<Utc>) -> Option<&DecodingKey> {
+        let kid = header::accepted_kid(token, self.algorithm)?;
+        match &self.keys {
+            Keys::Shared { verifying, .. } => Some(verifying),
+            Keys::Scheduled { .. } => {
+                let kid = kid?;
+                self.trusted(now)
+                    .find(|key| key.kid == kid)
+                    .map(|key| &key.verifying)
+            }
+        }
+    }
+
+    fn signer(&self, now: DateTime<Utc>) -> Option<&ScheduledKey> {
+        match &self.keys {
+            Keys::Shared { .. } => None,
+            Keys::Scheduled { keys, grace } => keys
+                .iter()
+                .find(|key| key.schedule.state(now, *grace) == KeyState::Active),
+        }
+    }
+
+    fn trusted(&self, now: DateTime<Utc>) -> impl Iterator<Item = &ScheduledKey> {
+        let (keys, grace) = match &self.keys {
+            Keys::Shared { .. } => (&[][..], Duration::zero()),
+            Keys::Scheduled { keys, grace } => (&keys[..], *grace),
+        };
+        keys.iter()
+            .filter(move |key| key.schedule.state(now, grace) != KeyState::Expired)
+    }
+}
+
+/// How long a key stays trusted after it stops signing: the life of the
+/// last token it signed, plus the clock leeway.
+pub fn grace(config: &Config) -> Duration {
+    config.policies.access_token_lifetime + Duration::seconds(LEEWAY_SECONDS)
 }
 
 impl std::fmt::Debug for SigningKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kids: Vec<&str> = match &self.keys {
+            Keys::Shared { .. } => Vec::new(),
+            Keys::Scheduled { keys, .. } => keys.iter().map(|key| key.kid.as_str()).collect(),
+        };
         f.debug_struct("SigningKeys")
             .field("algorithm", &self.algorithm)
-            .field("signing_kid", &self.signing_kid)
-            .field(
-                "kids",
-                &self
-                    .published
-                    .keys
-                    .iter()
-                    .map(|k| &k.kid)
-                    .collect::<Vec<_>>(),
-            )
+            .field("kids", &kids)
             .finish_non_exhaustive()
     }
 }

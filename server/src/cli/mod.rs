@@ -9,13 +9,18 @@ use std::{io::BufRead, net::IpAddr};
 
 use app::{
     auth::{
-        accounts::RegisterInput, admin::Actor, clock::SystemClock, permissions::ROLE_ADMIN,
+        accounts::RegisterInput,
+        admin::Actor,
+        clock::{Clock, SystemClock},
+        permissions::ROLE_ADMIN,
         AuthError, AuthService, RequestMeta,
     },
     config::Config,
 };
 use clap::{Parser, Subcommand};
 use std::sync::Arc;
+
+mod signing_keys;
 
 #[derive(Debug, Parser)]
 #[command(name = "server", version, about = "Gatehouse authentication server")]
@@ -28,7 +33,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the server (the default).
     Serve,
-    /// Administer accounts from the shell.
+    /// Administer accounts and signing keys from the shell.
     #[command(subcommand)]
     Admin(AdminCommand),
 }
@@ -53,17 +58,39 @@ pub enum AdminCommand {
         #[arg(long, default_value = ROLE_ADMIN)]
         role: String,
     },
+    /// The access-token signing keys (JWT_ALGORITHM=EdDSA or ES256).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Each stored key: kid, algorithm, state, and when it was created,
+    /// signs and stops being published.
+    List,
+    /// Publish a new key now; it signs after JWT_KEY_PUBLICATION_SECONDS,
+    /// and the key it replaces stays published until its tokens expire.
+    Rotate,
 }
 
 /// Runs an admin command; the message is what the operator reads.
 pub async fn run_admin(config: Config, command: AdminCommand) -> Result<String, String> {
+    run_admin_with_clock(config, Arc::new(SystemClock), command).await
+}
+
+/// `run_admin` on the given clock (tests move theirs).
+pub async fn run_admin_with_clock(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    command: AdminCommand,
+) -> Result<String, String> {
     let db = app::db::connect(&config)
         .await
         .map_err(|e| format!("database: {e}"))?;
     app::db::migrate(&db)
         .await
         .map_err(|e| format!("database: {e}"))?;
-    let auth = AuthService::new(db, Arc::new(config), Arc::new(SystemClock))
+    let auth = AuthService::new(db, Arc::new(config), clock)
         .await
         .map_err(describe)?;
     let meta = RequestMeta::new(IpAddr::from([127, 0, 0, 1]), Some("gatehouse-cli"), None);
@@ -111,6 +138,14 @@ pub async fn run_admin(config: Config, command: AdminCommand) -> Result<String, 
                 "{} now has roles {:?}",
                 updated.profile.email, updated.profile.roles
             ))
+        }
+        AdminCommand::Keys(KeysCommand::List) => {
+            let keys = auth.list_signing_keys().await.map_err(describe)?;
+            Ok(signing_keys::listing(auth.config(), &keys))
+        }
+        AdminCommand::Keys(KeysCommand::Rotate) => {
+            let rotation = auth.rotate_signing_key().await.map_err(describe)?;
+            Ok(signing_keys::rotated(auth.config(), &rotation))
         }
     }
 }
