@@ -22,6 +22,7 @@ mod email_normalisation;
 mod email_verification;
 mod hashing_fairness;
 mod health;
+mod key_rotation;
 mod mail_delivery;
 mod metrics;
 mod migrations;

@@ -1,7 +1,8 @@
 //! A resource server in another language verifies Gatehouse tokens from the
 //! JWKS alone: `end2end/resource_server/verify.py` (PyJWT's PyJWKClient,
 //! installed by scripts/lib/setup.sh) accepts a token of an EdDSA or ES256
-//! deployment and rejects one whose claims were changed after signing.
+//! deployment and rejects one whose claims were changed after signing, and
+//! accepts tokens from before and after a key rotation.
 
 use std::{collections::HashMap, process::Command};
 
@@ -59,6 +60,51 @@ async fn python_accepts_tokens_and_rejects_tampered_ones(app: TestApp) {
     assert!(printed.contains("rejected"), "{printed}");
 }
 
+/// PyJWT checks times against the real clock, so this rotation happens in
+/// the recent past: the deployment's key dates from 1000 s ago, the app's
+/// clock is set 700 s back, a token is issued, the key rotated, and the
+/// clock moved on past the publication delay (600 s) for a second token.
+/// Both are still unexpired in real time, signed by different keys.
+async fn python_accepts_tokens_from_before_and_after_a_rotation(app: TestApp) {
+    use app::entities::signing_keys;
+    use chrono::Duration;
+    use sea_orm::{sea_query::Expr, EntityTrait};
+
+    let real_now = app.clock_now();
+    signing_keys::Entity::update_many()
+        .col_expr(
+            signing_keys::Column::SignFrom,
+            Expr::value(Some(real_now - Duration::seconds(1000))),
+        )
+        .col_expr(
+            signing_keys::Column::CreatedAt,
+            Expr::value(real_now - Duration::seconds(1000)),
+        )
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    app.clock.advance(Duration::seconds(-700));
+    app.state.auth.reload_signing_keys().await.unwrap();
+    let before = app.signed_up("pia").await;
+
+    crate::key_rotation::keys(&app, server::cli::KeysCommand::Rotate)
+        .await
+        .unwrap();
+    app.state.auth.reload_signing_keys().await.unwrap();
+    app.clock.advance(Duration::seconds(600));
+    let after = app
+        .signed_in("pia@example.com", crate::helpers::PASSWORD)
+        .await;
+    let kid = |token: &str| crate::token_algorithms::parts(token).0["kid"].clone();
+    assert_ne!(kid(&before.access_token), kid(&after.access_token));
+
+    let jwks_url = app.url("/.well-known/jwks.json");
+    for token in [before.access_token, after.access_token] {
+        let (accepted, printed) = python_verifies(jwks_url.clone(), token).await;
+        assert!(accepted, "{printed}");
+    }
+}
+
 mod eddsa {
     use super::*;
 
@@ -66,10 +112,17 @@ mod eddsa {
         vars.insert("JWT_ALGORITHM".into(), "EdDSA".into());
     }
 
-    crate::backend_tests!(adjusted by eddsa; python_accepts_tokens_and_rejects_tampered_ones);
+    crate::backend_tests!(adjusted by eddsa;
+        python_accepts_tokens_and_rejects_tampered_ones,
+        python_accepts_tokens_from_before_and_after_a_rotation,
+    );
 
     async fn python_accepts_tokens_and_rejects_tampered_ones(app: TestApp) {
         super::python_accepts_tokens_and_rejects_tampered_ones(app).await
+    }
+
+    async fn python_accepts_tokens_from_before_and_after_a_rotation(app: TestApp) {
+        super::python_accepts_tokens_from_before_and_after_a_rotation(app).await
     }
 }
 
