@@ -106,6 +106,15 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// The published key set (`/.well-known/jwks.json`) as JSON.
+    pub async fn jwks(&self) -> serde_json::Value {
+        self.get("/.well-known/jwks.json")
+            .await
+            .json()
+            .await
+            .expect("the JWKS is JSON")
+    }
+
     pub async fn get_authed(&self, path: &str, token: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))

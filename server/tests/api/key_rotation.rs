@@ -62,12 +62,7 @@ fn kid_of(token: &str) -> String {
 }
 
 async fn published_kids(app: &TestApp) -> Vec<String> {
-    let jwks: Value = app
-        .get("/.well-known/jwks.json")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let jwks = app.jwks().await;
     jwks["keys"]
         .as_array()
         .unwrap()

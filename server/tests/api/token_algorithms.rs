@@ -89,12 +89,7 @@ mod eddsa {
         accepted(&app, &tokens.access_token).await;
         let (header, claims) = parts(&tokens.access_token);
         assert_eq!(header["alg"], "EdDSA");
-        let jwks: Value = app
-            .get("/.well-known/jwks.json")
-            .await
-            .json()
-            .await
-            .unwrap();
+        let jwks = app.jwks().await;
         assert_eq!(jwks["keys"].as_array().unwrap().len(), 1, "{jwks}");
         assert_eq!(header["kid"], jwks["keys"][0]["kid"]);
         assert_eq!(claims["type"], "access");
@@ -234,12 +229,7 @@ mod es256 {
         accepted(&app, &tokens.access_token).await;
         let (header, claims) = parts(&tokens.access_token);
         assert_eq!(header["alg"], "ES256");
-        let jwks: Value = app
-            .get("/.well-known/jwks.json")
-            .await
-            .json()
-            .await
-            .unwrap();
+        let jwks = app.jwks().await;
         let key = &jwks["keys"][0];
         assert_eq!(
             (key["kty"].as_str(), key["crv"].as_str()),
