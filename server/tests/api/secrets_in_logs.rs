@@ -1,6 +1,7 @@
 //! What the server writes to its log never contains a password or a token
 //! (ASVS 7.1.1): the real binary, production JSON logs at debug level, a full
-//! sign-in round trip, then the whole log is searched. In development, and
+//! sign-in round trip, then the whole log is searched; a service method's
+//! lines carry its span with the user and session ids. In development, and
 //! only there, each email kept in the mailbox is logged with its link.
 
 use std::process::{Command, Stdio};
@@ -106,6 +107,22 @@ async fn no_password_or_token_reaches_the_log() {
     )
     .await
     .unwrap();
+    // (The replayed refresh token ended that session; a new one signs out.)
+    let second: serde_json::Value = post(
+        "/api/auth/login",
+        json!({ "email": "log@example.com", "password": PASSWORD }),
+        None,
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let second_access = second["access_token"].as_str().unwrap().to_string();
+    let logout = post("/api/auth/logout", json!({}), Some(second_access.clone()))
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 200);
     // A reset email (and the verification email of the registration) go
     // through the outbox worker, which must not log their links.
     let forgot = post(
@@ -143,6 +160,7 @@ async fn no_password_or_token_reaches_the_log() {
         &access,
         &refresh,
         new_refresh,
+        &second_access,
     ] {
         assert!(!log.contains(secret), "the log contains a secret");
     }
@@ -151,6 +169,27 @@ async fn no_password_or_token_reaches_the_log() {
         "the worker handled the queued emails:\n{log}"
     );
     assert!(!log.contains("token="), "the log contains an emailed link");
+    // A service method's log lines carry its span: who, on which session.
+    let claims: serde_json::Value = serde_json::from_slice(
+        &data_encoding::BASE64URL_NOPAD
+            .decode(second_access.split('.').nth(1).unwrap().as_bytes())
+            .unwrap(),
+    )
+    .unwrap();
+    let logout_line: serde_json::Value = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|line| line["audit"] == "logout")
+        .unwrap_or_else(|| panic!("no logout audit line in:\n{log}"));
+    assert_eq!(logout_line["span"]["name"], "logout", "{logout_line}");
+    assert_eq!(
+        logout_line["span"]["user_id"], claims["sub"],
+        "{logout_line}"
+    );
+    assert_eq!(
+        logout_line["span"]["session_id"], claims["sid"],
+        "{logout_line}"
+    );
     // Nor a recognisable fragment of one (a JWT signature, say).
     let signature = access.rsplit('.').next().unwrap();
     assert!(!log.contains(signature));
