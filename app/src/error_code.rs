@@ -71,6 +71,11 @@ error_codes! {
     /// A token or session that is malformed, expired or revoked.
     InvalidToken = "invalid_token", 401;
     Forbidden = "forbidden", 403;
+    /// A personal API token used for what its scopes do not cover (or for
+    /// what only a signed-in session may do, such as changing the password).
+    InsufficientScope = "insufficient_scope", 403;
+    /// A resource server whose credentials are missing or wrong.
+    InvalidClient = "invalid_client", 401;
     ReauthenticationRequired = "reauthentication_required", 403;
     /// A wrong second factor while signing in or confirming an action.
     InvalidCode = "invalid_code", 401;
@@ -153,6 +158,10 @@ impl ErrorCode {
                 "Your session has ended. Please sign in again.".into()
             }
             Self::Forbidden => "You do not have permission to do this.".into(),
+            Self::InsufficientScope => {
+                "This API token may not do this: give it the scope it needs, or sign in.".into()
+            }
+            Self::InvalidClient => "The resource server's credentials are wrong.".into(),
             Self::ReauthenticationRequired => {
                 "Enter your current password to confirm it is you.".into()
             }

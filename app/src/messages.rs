@@ -17,6 +17,7 @@ pub fn field_message(field: &str, code: &str) -> String {
         "invalid_email" => "Enter an email address such as name@example.com.".into(),
         "invalid_username" => "Use 3 to 32 letters, digits, dots, dashes or underscores.".into(),
         "required" if password_field => "Enter a password.".into(),
+        "required" if field == "scopes" => "Choose at least one scope.".into(),
         "required" => "Fill in this field.".into(),
         "too_long" if password_field => format!("Use at most {MAX_PASSWORD_BYTES} bytes."),
         "too_short" => format!("Use at least {MIN_PASSWORD_CHARS} characters."),
@@ -34,6 +35,10 @@ pub fn field_message(field: &str, code: &str) -> String {
         "password_mismatch" => "Type the same new password twice.".into(),
         "reauthentication_required" => "Enter your current password.".into(),
         "unknown_role" => "Choose roles from the list.".into(),
+        "unknown_scope" => "Choose scopes from the list.".into(),
+        "scope_not_held" => "A token can only be given what you may do yourself.".into(),
+        "out_of_range" => "Choose a value from the list.".into(),
+        "invalid_token_name" => "Use at most 64 characters, on one line.".into(),
         "last_admin" => "This is the last administrator; promote someone else first.".into(),
         _ => "Check this field.".into(),
     }

@@ -16,6 +16,7 @@ mod m20261127_000008_account_tokens;
 mod m20261127_000009_email_outbox;
 mod m20261128_000010_signing_keys;
 mod m20261202_000011_signing_key_schedule;
+mod m20261206_000012_api_tokens;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_email_outbox::Migration),
             Box::new(m20261128_000010_signing_keys::Migration),
             Box::new(m20261202_000011_signing_key_schedule::Migration),
+            Box::new(m20261206_000012_api_tokens::Migration),
         ]
     }
 }

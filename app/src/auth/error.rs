@@ -91,6 +91,13 @@ pub enum AuthError {
     InvalidToken,
     #[error("permission denied")]
     Forbidden,
+    /// A personal API token used beyond its scopes, or where only a
+    /// signed-in session may act.
+    #[error("insufficient scope")]
+    InsufficientScope,
+    /// A resource server's id or secret is missing or wrong.
+    #[error("invalid client credentials")]
+    InvalidClient,
     /// Adding a sign-in factor needs the current password, or a sign-in
     /// within the re-authentication window (`reauthentication.rs`).
     #[error("re-authentication required")]
@@ -163,6 +170,8 @@ impl AuthError {
             Self::Unauthenticated => ErrorCode::Unauthenticated,
             Self::InvalidToken => ErrorCode::InvalidToken,
             Self::Forbidden => ErrorCode::Forbidden,
+            Self::InsufficientScope => ErrorCode::InsufficientScope,
+            Self::InvalidClient => ErrorCode::InvalidClient,
             Self::ReauthenticationRequired => ErrorCode::ReauthenticationRequired,
             Self::InvalidCode => ErrorCode::InvalidCode,
             Self::InvalidSetupCode => ErrorCode::InvalidSetupCode,
@@ -298,7 +307,9 @@ impl AuthError {
                 UsernameTaken => Some(Unauthenticated),
                 Unauthenticated => Some(InvalidToken),
                 InvalidToken => Some(Forbidden),
-                Forbidden => Some(ReauthenticationRequired),
+                Forbidden => Some(InsufficientScope),
+                InsufficientScope => Some(InvalidClient),
+                InvalidClient => Some(ReauthenticationRequired),
                 ReauthenticationRequired => Some(InvalidCode),
                 InvalidCode => Some(InvalidSetupCode),
                 InvalidSetupCode => Some(TwoFactorAlreadyEnabled),

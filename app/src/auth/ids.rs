@@ -76,3 +76,12 @@ uuid_id!(
     /// browser's cookie session.
     SessionId
 );
+uuid_id!(
+    /// A personal API token (`api_tokens.id`).
+    ApiTokenId
+);
+uuid_id!(
+    /// A resource server allowed to introspect tokens (`resource_servers.id`,
+    /// also its client id).
+    ResourceServerId
+);

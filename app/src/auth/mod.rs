@@ -12,6 +12,8 @@
 //!   revocation;
 //! - `recovery`: links sent by email (password reset, email verification);
 //! - `admin`: administration, role grants, removing a user's 2FA;
+//! - `api_tokens`: personal API tokens and their scopes;
+//! - `introspection`: resource servers and token introspection (RFC 7662);
 //! - `password`, `identity`: the values and their policies;
 //! - `limits`, `permissions`, `audit`, `outbox`, `request`, `crypto`,
 //!   `signing_keys`, `clock`: what the rules above are built on.
@@ -19,6 +21,7 @@
 pub mod account_tokens;
 pub mod accounts;
 pub mod admin;
+pub mod api_tokens;
 pub mod audit;
 pub mod clock;
 pub mod crypto;
@@ -26,6 +29,7 @@ pub mod device_sessions;
 pub mod error;
 pub mod identity;
 pub mod ids;
+pub mod introspection;
 pub mod limits;
 pub mod lockout;
 pub mod outbox;
@@ -50,7 +54,7 @@ use tokio::sync::Notify;
 pub use device_sessions::OpenedSession;
 pub use error::{AuthError, ErrorAnswer, FieldError};
 pub use ids::{SessionId, UserId};
-pub use principal::{Account, Factors, Principal};
+pub use principal::{Account, Caller, Factors, Principal, TokenPrincipal};
 pub use request::meta::RequestMeta;
 
 use crate::{
@@ -203,6 +207,7 @@ impl AuthService {
         }
         self.delete_expired_challenges().await?;
         self.delete_expired_account_tokens().await?;
+        self.delete_old_api_tokens().await?;
         self.delete_old_mail().await?;
         self.inner.limits.forget_idle();
         self.rotate_signing_key_if_due().await?;

@@ -23,6 +23,13 @@ pub const ALL_PERMISSIONS: &str = "*";
 pub const USERS_READ: &str = "users:read";
 pub const USERS_WRITE: &str = "users:write";
 pub const AUDIT_READ: &str = "audit:read";
+/// Registering and revoking the resource servers that may introspect
+/// tokens. Only `*` holds it unless the map is extended.
+pub const RESOURCE_SERVERS_WRITE: &str = "resource_servers:write";
+/// The permissions Gatehouse's own endpoints check (held through `*` unless
+/// the map names them): with the map's own, what a token's scope may be.
+pub const BUILT_IN_PERMISSIONS: [&str; 4] =
+    [USERS_READ, USERS_WRITE, AUDIT_READ, RESOURCE_SERVERS_WRITE];
 
 /// The roles of a user, sorted.
 pub async fn roles_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<String>, AuthError> {

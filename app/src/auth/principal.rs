@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::{
     auth::{
         clock::rfc3339,
-        ids::{SessionId, UserId},
+        ids::{ApiTokenId, SessionId, UserId},
     },
     entities::users,
     types::UserProfile,
@@ -95,5 +95,52 @@ impl Factors {
     /// Whether signing in needs a second factor.
     pub fn any(self) -> bool {
         self.totp
+    }
+}
+
+/// A personal API token presented as a bearer credential, whose account is
+/// active: what it may do is its scopes, and never more than its owner may
+/// do at that moment (`AuthService::require_permission` asks both).
+#[derive(Debug, Clone)]
+pub struct TokenPrincipal {
+    pub token_id: ApiTokenId,
+    /// The name its owner gave it, for the audit log.
+    pub name: String,
+    pub user_id: UserId,
+    pub account: Account,
+    /// Sorted, without duplicates.
+    pub scopes: Vec<String>,
+}
+
+impl TokenPrincipal {
+    /// Whether the token was given `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|held| held == scope)
+    }
+}
+
+/// Whoever presented a bearer credential: a device session's access token,
+/// or a personal API token. Operations that only a signed-in session may do
+/// take a `Principal`; the few a token may do (its profile, administration
+/// within its scopes) take a `Caller`.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Session(Principal),
+    ApiToken(TokenPrincipal),
+}
+
+impl Caller {
+    pub fn user_id(&self) -> UserId {
+        match self {
+            Self::Session(principal) => principal.user_id,
+            Self::ApiToken(token) => token.user_id,
+        }
+    }
+
+    pub fn account(&self) -> &Account {
+        match self {
+            Self::Session(principal) => &principal.account,
+            Self::ApiToken(token) => &token.account,
+        }
     }
 }

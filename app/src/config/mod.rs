@@ -95,6 +95,9 @@ pub struct Config {
     /// `RATE_LIMIT_ADMIN_PER_MINUTE`: admin operations one account may make
     /// a minute (on top of the signed-in budget).
     pub rate_limit_admin_per_minute: u32,
+    /// `RATE_LIMIT_INTROSPECTION_PER_MINUTE`: token introspections one
+    /// resource server (and one client IP) may make a minute.
+    pub rate_limit_introspection_per_minute: u32,
     /// `RATE_LIMIT_IPV6_PREFIX`: IPv6 clients share per-IP budgets per
     /// network of this prefix length (32 to 128).
     pub rate_limit_ipv6_prefix: u8,
@@ -233,6 +236,11 @@ impl Config {
             rate_limit_admin_per_minute: vars.number(
                 "RATE_LIMIT_ADMIN_PER_MINUTE",
                 30,
+                1..=1_000_000_000,
+            )? as u32,
+            rate_limit_introspection_per_minute: vars.number(
+                "RATE_LIMIT_INTROSPECTION_PER_MINUTE",
+                6000,
                 1..=1_000_000_000,
             )? as u32,
             rate_limit_ipv6_prefix: vars.number("RATE_LIMIT_IPV6_PREFIX", 64, 32..=128)? as u8,

@@ -72,6 +72,8 @@ pub struct Policies {
     /// `JWT_KEY_ROTATION_DAYS`: rotate the signing key automatically after
     /// it has signed this long (unset or 0: only `server admin keys rotate`).
     pub key_rotation_interval: Option<Duration>,
+    /// `API_TOKEN_MAX_DAYS`: the longest a personal API token may live.
+    pub api_token_max_lifetime: Duration,
 }
 
 const WEEK_MINUTES: u64 = 7 * 24 * 60;
@@ -164,6 +166,13 @@ impl Policies {
                 0 => None,
                 days => Some(Duration::days(days as i64)),
             },
+            api_token_max_lifetime: span(
+                vars,
+                "API_TOKEN_MAX_DAYS",
+                365,
+                1..=3650,
+                Duration::days,
+            )?,
         })
     }
 }

@@ -20,6 +20,7 @@ use app::{
 use clap::{Parser, Subcommand};
 use std::sync::Arc;
 
+mod resource_servers;
 mod signing_keys;
 
 #[derive(Debug, Parser)]
@@ -61,6 +62,20 @@ pub enum AdminCommand {
     /// The access-token signing keys (JWT_ALGORITHM=EdDSA or ES256).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The services allowed to introspect tokens (POST /api/oauth/introspect).
+    #[command(subcommand)]
+    ResourceServers(ResourceServersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResourceServersCommand {
+    /// Register a service by name; prints its client_id and its secret,
+    /// which is shown this once.
+    Create { name: String },
+    /// Each registered service that is not revoked.
+    List,
+    /// Revoke a service by client_id: its next introspection is refused.
+    Revoke { client_id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,6 +162,9 @@ pub async fn run_admin_with_clock(
             let rotation = auth.rotate_signing_key().await.map_err(describe)?;
             Ok(signing_keys::rotated(auth.config(), &rotation))
         }
+        AdminCommand::ResourceServers(command) => {
+            resource_servers::run(&auth, command, &meta).await
+        }
     }
 }
 
@@ -163,7 +181,7 @@ fn read_password() -> Result<String, String> {
 }
 
 /// Operator-facing wording of a service error.
-fn describe(error: AuthError) -> String {
+pub(crate) fn describe(error: AuthError) -> String {
     match error {
         AuthError::Validation(errors) | AuthError::WeakPassword(errors) => errors
             .iter()

@@ -42,6 +42,29 @@ async fn nothing_a_transport_holds_prints_a_secret(app: TestApp) {
         .regenerate_backup_codes(&enrolled, &code(&app, &totp_secret, 1), &meta)
         .await
         .unwrap();
+    let api_token = auth
+        .create_api_token(
+            &principal,
+            app::auth::api_tokens::CreateApiTokenInput {
+                name: "debug",
+                expires_in_days: 7,
+                scopes: &["profile:read".to_string()],
+                password: Some(PASSWORD),
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    let caller = auth
+        .authenticate_caller(&api_token.token, &meta)
+        .await
+        .unwrap();
+    let admin = app.signed_in_admin("dora-admin").await;
+    let admin = auth.authenticate(&admin.access_token).await.unwrap();
+    let resource_server = auth
+        .create_resource_server(app::auth::admin::Actor::User(&admin), "debug", &meta)
+        .await
+        .unwrap();
     let row = users::Entity::find_by_id(principal.user_id.as_uuid())
         .one(&app.state.db)
         .await
@@ -49,7 +72,8 @@ async fn nothing_a_transport_holds_prints_a_secret(app: TestApp) {
         .unwrap();
 
     let shown = format!(
-        "{principal:?} {enrolled:?} {issued:?} {setup:?} {pending:?} {challenge:?} {regenerated:?}"
+        "{principal:?} {enrolled:?} {issued:?} {setup:?} {pending:?} {challenge:?} {regenerated:?} \
+         {api_token:?} {caller:?} {resource_server:?}"
     );
     let (
         app::types::LoginOutcome::Tokens(issued),
@@ -68,6 +92,8 @@ async fn nothing_a_transport_holds_prints_a_secret(app: TestApp) {
         issued.access_token,
         issued.refresh_token,
         challenge.challenge_token,
+        api_token.token.clone(),
+        resource_server.client_secret.clone(),
     ];
     secrets.extend(setup.backup_codes.clone());
     secrets.extend(regenerated.0.clone());
@@ -78,4 +104,5 @@ async fn nothing_a_transport_holds_prints_a_secret(app: TestApp) {
     assert!(shown.contains("dora@example.com"), "{shown}");
     assert!(shown.contains(&principal.session_id.to_string()), "{shown}");
     assert!(shown.contains("totp: true"), "{shown}");
+    assert!(shown.contains(&api_token.info.id), "{shown}");
 }

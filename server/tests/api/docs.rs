@@ -36,6 +36,13 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("post", "/api/admin/users/{id}/revoke-sessions"),
     ("delete", "/api/admin/users/{id}/2fa"),
     ("get", "/api/admin/audit-log"),
+    ("get", "/api/admin/resource-servers"),
+    ("post", "/api/admin/resource-servers"),
+    ("delete", "/api/admin/resource-servers/{id}"),
+    ("post", "/api/auth/tokens"),
+    ("get", "/api/auth/tokens"),
+    ("delete", "/api/auth/tokens/{id}"),
+    ("post", "/api/oauth/introspect"),
     ("get", "/.well-known/jwks.json"),
     ("get", "/.well-known/openid-configuration"),
 ];

@@ -9,6 +9,7 @@ mod wait;
 
 mod admin;
 mod admin_owner_rules;
+mod api_tokens;
 mod auth_accounts;
 mod auth_sessions;
 mod auth_tokens;
@@ -22,6 +23,7 @@ mod email_normalisation;
 mod email_verification;
 mod hashing_fairness;
 mod health;
+mod introspection;
 mod key_rotation;
 mod mail_delivery;
 mod metrics;

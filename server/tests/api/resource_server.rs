@@ -2,7 +2,9 @@
 //! JWKS alone: `end2end/resource_server/verify.py` (PyJWT's PyJWKClient,
 //! installed by scripts/lib/setup.sh) accepts a token of an EdDSA or ES256
 //! deployment and rejects one whose claims were changed after signing, and
-//! accepts tokens from before and after a key rotation.
+//! accepts tokens from before and after a key rotation; asking Gatehouse
+//! as a registered resource server, it refuses a signed-out session's
+//! token, which the JWKS alone cannot tell.
 
 use std::{collections::HashMap, process::Command};
 
@@ -17,9 +19,15 @@ const VERIFY: &str = concat!(
 
 /// Runs the Python verifier: its exit status and what it printed.
 async fn python_verifies(jwks_url: String, token: String) -> (bool, String) {
+    python_runs(vec![jwks_url, token]).await
+}
+
+/// The verifier with `args` after the script's path.
+async fn python_runs(args: Vec<String>) -> (bool, String) {
     let output = tokio::task::spawn_blocking(move || {
         Command::new("python3")
-            .args([VERIFY, &jwks_url, &token])
+            .arg(VERIFY)
+            .args(&args)
             .output()
             .expect("python3 runs (scripts/lib/setup.sh installs pyjwt[crypto])")
     })
@@ -105,6 +113,52 @@ async fn python_accepts_tokens_from_before_and_after_a_rotation(app: TestApp) {
     }
 }
 
+/// The verifier as a registered resource server: a live token passes both
+/// checks; once its session signs out, the signature still verifies but
+/// introspection says it is inactive, and the verifier refuses it.
+async fn python_refuses_a_signed_out_token_through_introspection(app: TestApp) {
+    let admin = app.signed_in_admin("iris").await;
+    let response = app
+        .post_json(
+            "/api/admin/resource-servers",
+            &serde_json::json!({ "name": "python" }),
+            Some(&admin.access_token),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let server: serde_json::Value = response.json().await.unwrap();
+    let user = app.signed_up("otto").await;
+    let args = |token: &str| {
+        vec![
+            app.url("/.well-known/jwks.json"),
+            token.to_string(),
+            app.url("/api/oauth/introspect"),
+            server["info"]["client_id"].as_str().unwrap().to_string(),
+            server["client_secret"].as_str().unwrap().to_string(),
+        ]
+    };
+
+    let (accepted, printed) = python_runs(args(&user.access_token)).await;
+    assert!(accepted, "{printed}");
+    let claims: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    assert_eq!(claims["scope"], "content:read profile:read");
+
+    let response = app
+        .post_json(
+            "/api/auth/logout",
+            &serde_json::json!({}),
+            Some(&user.access_token),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let (accepted, _) =
+        python_verifies(app.url("/.well-known/jwks.json"), user.access_token.clone()).await;
+    assert!(accepted, "the signature alone still verifies");
+    let (accepted, printed) = python_runs(args(&user.access_token)).await;
+    assert!(!accepted, "{printed}");
+    assert!(printed.contains("inactive"), "{printed}");
+}
+
 mod eddsa {
     use super::*;
 
@@ -115,7 +169,12 @@ mod eddsa {
     crate::backend_tests!(adjusted by eddsa;
         python_accepts_tokens_and_rejects_tampered_ones,
         python_accepts_tokens_from_before_and_after_a_rotation,
+        python_refuses_a_signed_out_token_through_introspection,
     );
+
+    async fn python_refuses_a_signed_out_token_through_introspection(app: TestApp) {
+        super::python_refuses_a_signed_out_token_through_introspection(app).await
+    }
 
     async fn python_accepts_tokens_and_rejects_tampered_ones(app: TestApp) {
         super::python_accepts_tokens_and_rejects_tampered_ones(app).await

@@ -100,11 +100,21 @@ mod eddsa {
     async fn the_metadata_names_the_issuer_and_the_key_set(app: TestApp) {
         let response = cacheable_json(&app, "/.well-known/openid-configuration").await;
         let metadata: Value = response.json().await.unwrap();
+        let scopes = metadata["scopes_supported"].as_array().expect("scopes");
+        assert!(scopes.contains(&"profile:read".into()), "{scopes:?}");
+        assert!(scopes.contains(&"users:read".into()), "{scopes:?}");
+        assert!(!scopes.contains(&"*".into()), "the wildcard is no scope");
+        let mut rest = metadata.clone();
+        rest.as_object_mut().unwrap().remove("scopes_supported");
         assert_eq!(
-            metadata,
+            rest,
             serde_json::json!({
                 "issuer": "https://auth.example.com",
                 "jwks_uri": "https://auth.example.com/.well-known/jwks.json",
+                "introspection_endpoint": "https://auth.example.com/api/oauth/introspect",
+                "introspection_endpoint_auth_methods_supported":
+                    ["client_secret_basic", "client_secret_post"],
+                "access_token_signing_alg_values_supported": ["EdDSA"],
             }),
             "only what is true today: no authorization endpoint yet"
         );
@@ -145,6 +155,10 @@ mod hs256 {
         assert_eq!(
             metadata["jwks_uri"],
             "http://localhost:3000/.well-known/jwks.json"
+        );
+        assert_eq!(
+            metadata["access_token_signing_alg_values_supported"],
+            serde_json::json!(["HS256"])
         );
     }
 }

@@ -15,7 +15,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{
-    audit::{self, AuditAction, AuditEvent},
+    audit::{self, AuditAction, AuditActor, AuditEvent},
     clock::rfc3339,
     device_sessions::revoke_where,
     error::{AuthError, FieldError},
@@ -24,6 +24,7 @@ use crate::auth::{
     lockout::{self, Counter},
     permissions::{roles_of, AUDIT_READ, ROLE_ADMIN, USERS_READ, USERS_WRITE},
     principal::Account,
+    principal::{Caller, TokenPrincipal},
     request::meta::RequestMeta,
     AuthService, Principal,
 };
@@ -34,19 +35,39 @@ use crate::{
 
 pub const MAX_USERS_PAGE: u64 = 100;
 
-/// Who performs an administrative action: an administrator signed in, or the
-/// operator at the server's command line (`server admin ...`).
+/// Who performs an administrative action: an administrator signed in, one
+/// of their personal API tokens (within its scopes), or the operator at the
+/// server's command line (`server admin ...`).
 #[derive(Debug, Clone, Copy)]
 pub enum Actor<'a> {
     User(&'a Principal),
+    ApiToken(&'a TokenPrincipal),
     Operator,
 }
 
-impl Actor<'_> {
+impl<'a> Actor<'a> {
+    /// The acting account (none: the operator).
     pub(crate) fn id(self) -> Option<Uuid> {
         match self {
             Self::User(principal) => Some(principal.user_id.as_uuid()),
+            Self::ApiToken(token) => Some(token.user_id.as_uuid()),
             Self::Operator => None,
+        }
+    }
+
+    /// Who to name in the audit log: the account, and the token it used.
+    pub(crate) fn audited(self) -> AuditActor {
+        match self {
+            Self::ApiToken(token) => AuditActor::token(token),
+            other => AuditActor::account(other.id()),
+        }
+    }
+
+    /// The actor behind a bearer credential.
+    pub fn of(caller: &'a Caller) -> Self {
+        match caller {
+            Caller::Session(principal) => Self::User(principal),
+            Caller::ApiToken(token) => Self::ApiToken(token),
         }
     }
 }
@@ -55,7 +76,9 @@ impl AuthService {
     /// Refuses (and audits) a caller without `permission`. Every call is an
     /// admin operation and spends the account's admin budget first
     /// (`Door::Admin`), so no account can drive admin work or audit writes
-    /// without bound.
+    /// without bound. An API token needs the permission as a scope *and*
+    /// its owner must still hold it: a token never outlives a demotion, and
+    /// never reaches further than it was given.
     #[tracing::instrument(skip_all, fields(actor = ?actor.id()))]
     pub async fn require_permission(
         &self,
@@ -63,26 +86,30 @@ impl AuthService {
         permission: &str,
         meta: &RequestMeta,
     ) -> Result<(), AuthError> {
-        let Actor::User(principal) = actor else {
-            return Ok(());
+        let (user_id, scoped) = match actor {
+            Actor::Operator => return Ok(()),
+            Actor::User(principal) => (principal.user_id, true),
+            Actor::ApiToken(token) => (token.user_id, token.has_scope(permission)),
         };
         self.limits()
-            .admit_door(
-                crate::auth::limits::Door::Admin,
-                principal.user_id.as_uuid(),
-            )
+            .admit_door(crate::auth::limits::Door::Admin, user_id.as_uuid())
             .await?;
-        if self.has_permission(principal.user_id, permission).await? {
+        if scoped && self.has_permission(user_id, permission).await? {
             return Ok(());
         }
         self.audit(
             AuditEvent::new(AuditAction::PermissionDenied)
-                .user(principal.user_id)
+                .user(user_id)
+                .by(actor.audited())
                 .details(json!({ "permission": permission })),
             meta,
         )
         .await?;
-        Err(AuthError::Forbidden)
+        Err(if scoped {
+            AuthError::Forbidden
+        } else {
+            AuthError::InsufficientScope
+        })
     }
 
     /// Accounts whose email or username contains `query`, newest first.
@@ -176,6 +203,12 @@ impl AuthService {
         }
         let now = self.now();
         let actor_id = actor.id();
+        let by = actor.audited();
+        // A token grants no more than its scopes, whatever its owner holds.
+        let granter_scopes = match actor {
+            Actor::ApiToken(token) => Some(token.scopes.clone()),
+            _ => None,
+        };
         let txn_meta = meta.clone();
         let to = wanted.clone();
         let changed = self
@@ -188,7 +221,14 @@ impl AuthService {
                     role_grants::serialise_role_changes(txn).await?;
                     let from = roles_of(txn, user_id).await?;
                     if let Some(granter) = actor_id {
-                        role_grants::check_granter_may_change(txn, granter, &from, &to).await?;
+                        role_grants::check_granter_may_change(
+                            txn,
+                            granter,
+                            granter_scopes.as_deref(),
+                            &from,
+                            &to,
+                        )
+                        .await?;
                     }
                     user_roles::Entity::delete_many()
                         .filter(user_roles::Column::UserId.eq(user_id))
@@ -215,7 +255,7 @@ impl AuthService {
                     }
                     AuditEvent::new(AuditAction::RoleChanged)
                         .user(user_id)
-                        .actor(actor_id)
+                        .by(by)
                         .details(json!({ "from": from, "to": to }))
                         .record(txn, now, &txn_meta)
                         .await
@@ -252,7 +292,7 @@ impl AuthService {
         self.audit(
             AuditEvent::new(AuditAction::AccountUnlocked)
                 .user(user_id)
-                .actor(actor.id()),
+                .by(actor.audited()),
             meta,
         )
         .await?;
@@ -280,7 +320,7 @@ impl AuthService {
         self.audit(
             AuditEvent::new(AuditAction::SessionsRevokedByAdmin)
                 .user(user_id)
-                .actor(actor.id())
+                .by(actor.audited())
                 .details(json!({ "revoked": revoked })),
             meta,
         )

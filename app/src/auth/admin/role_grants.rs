@@ -37,10 +37,13 @@ pub(crate) async fn serialise_role_changes(db: &impl ConnectionTrait) -> Result<
 }
 
 /// `Forbidden` unless `granter` holds every permission of every role that
-/// changing `from` into `to` adds or removes.
+/// changing `from` into `to` adds or removes. Acting through an API token,
+/// the granter holds only what is both theirs and among the token's
+/// `scopes` (never `*`).
 pub(crate) async fn check_granter_may_change(
     db: &impl ConnectionTrait,
     granter: Uuid,
+    scopes: Option<&[String]>,
     from: &[String],
     to: &[String],
 ) -> Result<(), AuthError> {
@@ -53,7 +56,15 @@ pub(crate) async fn check_granter_may_change(
     if changed.is_empty() {
         return Ok(());
     }
-    let held = permissions_of(db, &roles_of(db, granter).await?).await?;
+    let mut held = permissions_of(db, &roles_of(db, granter).await?).await?;
+    if let Some(scopes) = scopes {
+        let everything = held.iter().any(|p| p == ALL_PERMISSIONS);
+        held = scopes
+            .iter()
+            .filter(|scope| everything || held.contains(scope))
+            .cloned()
+            .collect();
+    }
     if held.iter().any(|p| p == ALL_PERMISSIONS) {
         return Ok(());
     }

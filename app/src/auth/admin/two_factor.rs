@@ -40,8 +40,8 @@ impl AuthService {
     ) -> Result<(), AuthError> {
         let user_id = user_id.as_uuid();
         self.require_permission(actor, USERS_WRITE, meta).await?;
-        if let Actor::User(principal) = actor {
-            let admin = self.user(principal.user_id).await?;
+        if let Some(admin_id) = actor.id() {
+            let admin = self.user(admin_id.into()).await?;
             self.reauthenticate(
                 &admin,
                 "password",
@@ -64,7 +64,7 @@ impl AuthService {
             settings_link: &format!("{}/account/2fa", self.config().public_url),
         });
         let now = self.now();
-        let actor_id = actor.id();
+        let by = actor.audited();
         let meta = meta.clone();
         let service = self.clone();
         self.db()
@@ -76,7 +76,7 @@ impl AuthService {
                         .ok_or(AuthError::TwoFactorNotEnabled)?;
                     AuditEvent::new(AuditAction::TwoFactorRemovedByAdmin)
                         .user(user_id)
-                        .actor(actor_id)
+                        .by(by)
                         .details(json!({
                             "backup_codes_deleted": removed.backup_codes,
                             "challenges_ended": removed.challenges,

@@ -23,6 +23,10 @@ pub struct Keys {
     pub challenge_mac: SecretBox<[u8; 32]>,
     /// Hashes emailed single-use tokens (password reset, email verification).
     pub account_token_mac: SecretBox<[u8; 32]>,
+    /// Hashes personal API tokens.
+    pub api_token_mac: SecretBox<[u8; 32]>,
+    /// Hashes resource servers' introspection secrets.
+    pub resource_server_mac: SecretBox<[u8; 32]>,
     /// Root for secrets at rest (TOTP encryption, backup-code hashing).
     pub encryption_root: SecretBox<[u8; 32]>,
     /// Encrypts TOTP secrets under the current key version; opens older ones.
@@ -49,6 +53,8 @@ impl Keys {
             refresh_mac: derive(jwt_secret, "gatehouse/refresh-token/v1"),
             challenge_mac: derive(jwt_secret, "gatehouse/2fa-challenge/v1"),
             account_token_mac: derive(jwt_secret, "gatehouse/account-token/v1"),
+            api_token_mac: derive(jwt_secret, "gatehouse/api-token/v1"),
+            resource_server_mac: derive(jwt_secret, "gatehouse/resource-server/v1"),
             encryption_root: SecretBox::new(Box::new(*root)),
             sealer,
             backup_code_keys,

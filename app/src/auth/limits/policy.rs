@@ -7,11 +7,16 @@
 //! | `Public`   | `RATE_LIMIT_PER_MINUTE` (60)               | —                                                     |
 //! | `SignedIn` | `RATE_LIMIT_SIGNED_IN_IP_PER_MINUTE` (600) | per session: `RATE_LIMIT_SIGNED_IN_PER_MINUTE` (120)  |
 //! | `Admin`    | as `SignedIn` (one bucket)                 | per account: also `RATE_LIMIT_ADMIN_PER_MINUTE` (30)  |
+//! | `Introspection` | `RATE_LIMIT_INTROSPECTION_PER_MINUTE` (6000) | per resource server: the same again          |
 //!
 //! The signed-in budget is a session's, not the account's: someone holding
 //! a stolen session can use up only that session's budget, never the
 //! owner's, so the owner's "sign out everywhere" and password change still
 //! get through. Admin work is bounded per account, however many sessions.
+//!
+//! A resource server whose credentials are refused also spends the
+//! `Public` per-IP budget, so guessing a client secret is as slow as
+//! guessing a password.
 //!
 //! Emails (reset, verification) have budgets of their own on top
 //! (`Policies::mail`): per IP, per address per IP prefix, per address
@@ -35,6 +40,9 @@ pub enum Door {
     /// Administration: `/api/admin/*`, the admin pages; every operation
     /// that needs a permission.
     Admin,
+    /// Token introspection by resource servers (`/api/oauth/introspect`):
+    /// services asking on behalf of their own callers, at service rates.
+    Introspection,
 }
 
 /// One named budget. A shared store (e.g. Redis) keeps one counter per
@@ -45,17 +53,21 @@ pub enum Budget {
     SignedInPerIp,
     PerSession,
     AdminPerAccount,
+    IntrospectionPerIp,
+    IntrospectionPerClient,
     MailPerIp,
     MailPerAddressAndIp,
     MailPerAddress,
 }
 
 impl Budget {
-    pub const ALL: [Budget; 7] = [
+    pub const ALL: [Budget; 9] = [
         Budget::PublicPerIp,
         Budget::SignedInPerIp,
         Budget::PerSession,
         Budget::AdminPerAccount,
+        Budget::IntrospectionPerIp,
+        Budget::IntrospectionPerClient,
         Budget::MailPerIp,
         Budget::MailPerAddressAndIp,
         Budget::MailPerAddress,
@@ -67,6 +79,8 @@ impl Budget {
             Budget::SignedInPerIp => "signed_in_ip",
             Budget::PerSession => "session",
             Budget::AdminPerAccount => "admin_account",
+            Budget::IntrospectionPerIp => "introspection_ip",
+            Budget::IntrospectionPerClient => "introspection_client",
             Budget::MailPerIp => "mail_ip",
             Budget::MailPerAddressAndIp => "mail_address_ip",
             Budget::MailPerAddress => "mail_address",
@@ -82,6 +96,9 @@ impl Budget {
             Budget::SignedInPerIp => per_minute(config.rate_limit_signed_in_ip_per_minute),
             Budget::PerSession => per_minute(config.rate_limit_signed_in_per_minute),
             Budget::AdminPerAccount => per_minute(config.rate_limit_admin_per_minute),
+            Budget::IntrospectionPerIp | Budget::IntrospectionPerClient => {
+                per_minute(config.rate_limit_introspection_per_minute)
+            }
             Budget::MailPerIp => per_hour(config.policies.mail.per_ip),
             Budget::MailPerAddressAndIp => per_hour(config.policies.mail.per_address_per_ip),
             Budget::MailPerAddress => per_hour(config.policies.mail.per_address),
@@ -96,6 +113,7 @@ impl Door {
             Door::Public => "public",
             Door::SignedIn => "signed_in",
             Door::Admin => "admin",
+            Door::Introspection => "introspection",
         }
     }
 
@@ -105,11 +123,13 @@ impl Door {
         match self {
             Door::Public => Budget::PublicPerIp,
             Door::SignedIn | Door::Admin => Budget::SignedInPerIp,
+            Door::Introspection => Budget::IntrospectionPerIp,
         }
     }
 
-    /// The budget spent once the holder is known: a session's for
-    /// `SignedIn`, an account's for `Admin`. An admin operation is also a
+    /// The budget spent once the holder is known: a session's (or an API
+    /// token's) for `SignedIn`, an account's for `Admin`, a resource
+    /// server's for `Introspection`. An admin operation is also a
     /// signed-in one: it has already spent `PerSession` when its session
     /// was authenticated.
     pub fn holder_budget(self) -> Option<Budget> {
@@ -117,6 +137,7 @@ impl Door {
             Door::Public => None,
             Door::SignedIn => Some(Budget::PerSession),
             Door::Admin => Some(Budget::AdminPerAccount),
+            Door::Introspection => Some(Budget::IntrospectionPerClient),
         }
     }
 }

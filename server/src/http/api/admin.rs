@@ -1,6 +1,7 @@
 //! `/api/admin/*`. The service checks the caller's permission on every call
 //! (403 and a `permission_denied` audit event otherwise), so these handlers
-//! only translate.
+//! only translate. A personal API token may call them too, within its
+//! scopes (403 `insufficient_scope` beyond them).
 
 use app::{
     auth::{admin::Actor, UserId},
@@ -13,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     error::ApiError,
-    extract::{ApiJson, ApiPath, ApiQuery, ClientMeta, CurrentUser},
+    extract::{ApiJson, ApiPath, ApiQuery, ClientMeta, CurrentCaller},
 };
 use crate::{http::problem::Problem, state::AppState};
 
@@ -36,7 +37,7 @@ pub struct UsersQuery {
     responses(
         (status = 200, description = "A page of accounts", body = AdminUserPage),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied (`forbidden`), or an API token without that scope (`insufficient_scope`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited per IP or per account (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -44,13 +45,13 @@ pub struct UsersQuery {
 pub async fn list_users(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
-    CurrentUser(principal): CurrentUser,
+    CurrentCaller(caller): CurrentCaller,
     ApiQuery(query): ApiQuery<UsersQuery>,
 ) -> ApiResult<Json<AdminUserPage>> {
     let page = state
         .auth
         .list_users(
-            Actor::User(&principal),
+            Actor::of(&caller),
             query.q.as_deref(),
             query.limit,
             query.offset,
@@ -70,7 +71,7 @@ pub async fn list_users(
         (status = 200, description = "The account", body = AdminUser),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied (`forbidden`), or an API token without that scope (`insufficient_scope`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited per IP or per account (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -78,12 +79,12 @@ pub async fn list_users(
 pub async fn user_detail(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
-    CurrentUser(principal): CurrentUser,
+    CurrentCaller(caller): CurrentCaller,
     ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<Json<AdminUser>> {
     let user = state
         .auth
-        .user_detail(Actor::User(&principal), id, &meta)
+        .user_detail(Actor::of(&caller), id, &meta)
         .await?;
     Ok(Json(user))
 }
@@ -113,13 +114,13 @@ pub struct RolesRequest {
 pub async fn set_roles(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
-    CurrentUser(principal): CurrentUser,
+    CurrentCaller(caller): CurrentCaller,
     ApiPath(id): ApiPath<UserId>,
     ApiJson(body): ApiJson<RolesRequest>,
 ) -> ApiResult<Json<AdminUser>> {
     let user = state
         .auth
-        .set_roles(Actor::User(&principal), id, &body.roles, &meta)
+        .set_roles(Actor::of(&caller), id, &body.roles, &meta)
         .await?;
     Ok(Json(user))
 }
@@ -134,7 +135,7 @@ pub async fn set_roles(
         (status = 200, description = "Unlocked", body = AdminUser),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied (`forbidden`), or an API token without that scope (`insufficient_scope`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited per IP or per account (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -142,12 +143,12 @@ pub async fn set_roles(
 pub async fn unlock(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
-    CurrentUser(principal): CurrentUser,
+    CurrentCaller(caller): CurrentCaller,
     ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<Json<AdminUser>> {
     let user = state
         .auth
-        .unlock_user(Actor::User(&principal), id, &meta)
+        .unlock_user(Actor::of(&caller), id, &meta)
         .await?;
     Ok(Json(user))
 }
@@ -162,7 +163,7 @@ pub async fn unlock(
         (status = 200, description = "`{revoked}`: sessions ended"),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied (`forbidden`), or an API token without that scope (`insufficient_scope`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited per IP or per account (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -170,12 +171,12 @@ pub async fn unlock(
 pub async fn revoke_sessions(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
-    CurrentUser(principal): CurrentUser,
+    CurrentCaller(caller): CurrentCaller,
     ApiPath(id): ApiPath<UserId>,
 ) -> ApiResult<Json<Value>> {
     let revoked = state
         .auth
-        .revoke_user_sessions(Actor::User(&principal), id, &meta)
+        .revoke_user_sessions(Actor::of(&caller), id, &meta)
         .await?;
     Ok(Json(json!({ "revoked": revoked })))
 }
@@ -197,7 +198,7 @@ pub struct PasswordConfirmation {
         (status = 200, description = "`{totp_enabled: false}`"),
         (status = 400, description = "2FA is off for that account (`two_factor_not_enabled`), or no password (`validation_error`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong password (`invalid_credentials`), missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied (`forbidden`), or an API token without that scope (`insufficient_scope`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The body lacks `password` (`invalid_body`)", body = Problem, content_type = "application/problem+json")
     ),
@@ -206,13 +207,13 @@ pub struct PasswordConfirmation {
 pub async fn remove_two_factor(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
-    CurrentUser(principal): CurrentUser,
+    CurrentCaller(caller): CurrentCaller,
     ApiPath(id): ApiPath<UserId>,
     ApiJson(body): ApiJson<PasswordConfirmation>,
 ) -> ApiResult<Json<Value>> {
     state
         .auth
-        .remove_user_two_factor(Actor::User(&principal), id, &body.password, &meta)
+        .remove_user_two_factor(Actor::of(&caller), id, &body.password, &meta)
         .await?;
     Ok(Json(json!({ "totp_enabled": false })))
 }
@@ -236,7 +237,7 @@ pub struct AuditQuery {
         (status = 200, description = "Audit entries, newest first", body = AuditPage),
         (status = 400, description = "Bad query (`invalid_query`)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Permission denied (`forbidden`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Permission denied (`forbidden`), or an API token without that scope (`insufficient_scope`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited per IP or per account (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -244,13 +245,13 @@ pub struct AuditQuery {
 pub async fn audit_log(
     State(state): State<AppState>,
     ClientMeta(meta): ClientMeta,
-    CurrentUser(principal): CurrentUser,
+    CurrentCaller(caller): CurrentCaller,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<AuditPage>> {
     let page = state
         .auth
         .audit_log(
-            Actor::User(&principal),
+            Actor::of(&caller),
             query.user_id.map(UserId::from),
             query.action.as_deref(),
             query.limit,

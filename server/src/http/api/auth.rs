@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::{
     error::ApiError,
-    extract::{ApiJson, ApiPath, ApiQuery, ClientMeta, CurrentUser},
+    extract::{ApiJson, ApiPath, ApiQuery, ClientMeta, CurrentCaller, CurrentUser},
 };
 use crate::{http::problem::Problem, state::AppState};
 
@@ -163,18 +163,20 @@ pub async fn logout_all(
     path = "/api/auth/me",
     tag = "auth",
     summary = "The signed-in user's profile.",
+    description = "Takes an access token, or a personal API token with the scope `profile:read`.",
     responses(
         (status = 200, description = "The caller's profile", body = UserProfile),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An API token without `profile:read` (`insufficient_scope`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Rate limited (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]
 pub async fn me(
     State(state): State<AppState>,
-    CurrentUser(principal): CurrentUser,
+    CurrentCaller(caller): CurrentCaller,
 ) -> ApiResult<Json<UserProfile>> {
-    Ok(Json(state.auth.profile(&principal).await?))
+    Ok(Json(state.auth.profile_of(&caller).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

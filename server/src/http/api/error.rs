@@ -10,7 +10,7 @@ use app::{
     error_code::ErrorCode,
 };
 use axum::{
-    extract::rejection::{JsonRejection, PathRejection, QueryRejection},
+    extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
@@ -62,6 +62,24 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+impl From<FormRejection> for ApiError {
+    fn from(rejection: FormRejection) -> Self {
+        let (status, code, detail) = match &rejection {
+            FormRejection::InvalidFormContentType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the body as application/x-www-form-urlencoded.".to_string(),
+            ),
+            other => (
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                format!("The form could not be read: {}", other.body_text()),
+            ),
+        };
+        Self::Problem(Problem::new(status, code, detail))
+    }
+}
+
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         Self::Problem(Problem::new(
@@ -95,10 +113,11 @@ fn service_error_response(error: AuthError) -> Response {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     if answer.status() == 401 {
-        let challenge = if answer.code == ErrorCode::InvalidToken {
-            r#"Bearer error="invalid_token""#
-        } else {
-            "Bearer"
+        let challenge = match answer.code {
+            ErrorCode::InvalidToken => r#"Bearer error="invalid_token""#,
+            // A resource server authenticates with HTTP Basic (RFC 7662 §2.1).
+            ErrorCode::InvalidClient => r#"Basic realm="gatehouse""#,
+            _ => "Bearer",
         };
         headers.insert(
             header::WWW_AUTHENTICATE,

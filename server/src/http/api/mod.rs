@@ -1,13 +1,16 @@
 //! The JSON API (API.md): routes, the rate limit of each door (`/api/auth/*`
-//! is `Door::Public`, `/api/admin/*` is `Door::Admin`), the body-size limit
-//! and CORS.
+//! is `Door::Public`, `/api/admin/*` is `Door::Admin`, `/api/oauth/*` is
+//! `Door::Introspection`), the body-size limit and CORS.
 
 pub mod admin;
+pub mod api_tokens;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod introspection;
 pub mod openapi;
 pub mod recovery;
+pub mod resource_servers;
 pub mod two_factor;
 
 use axum::{
@@ -25,6 +28,9 @@ use app::auth::limits::Door;
 use crate::state::AppState;
 use error::ApiError;
 
+/// Where resource servers introspect tokens (named by the provider metadata).
+pub const INTROSPECTION_PATH: &str = "/api/oauth/introspect";
+
 /// Request bodies above this get 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -40,6 +46,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sessions", get(auth::sessions))
         .route("/sessions/{id}", delete(auth::revoke_session))
         .route("/activity", get(auth::activity))
+        .route("/tokens", get(api_tokens::list).post(api_tokens::create))
+        .route("/tokens/{id}", delete(api_tokens::revoke))
         .route("/forgot-password", post(recovery::forgot_password))
         .route("/reset-password", post(recovery::reset_password))
         .route("/verify-email", post(recovery::verify_email))
@@ -70,8 +78,20 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/users/{id}/revoke-sessions", post(admin::revoke_sessions))
         .route("/users/{id}/2fa", delete(admin::remove_two_factor))
         .route("/audit-log", get(admin::audit_log))
+        .route(
+            "/resource-servers",
+            get(resource_servers::list).post(resource_servers::create),
+        )
+        .route("/resource-servers/{id}", delete(resource_servers::revoke))
         .route_layer(middleware::from_fn_with_state(
             (state.clone(), Door::Admin),
+            admit,
+        ));
+
+    let oauth_routes = Router::new()
+        .route("/introspect", post(introspection::introspect))
+        .route_layer(middleware::from_fn_with_state(
+            (state.clone(), Door::Introspection),
             admit,
         ));
 
@@ -84,6 +104,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(docs)
         .nest("/api/auth", auth_routes)
         .nest("/api/admin", admin_routes)
+        .nest("/api/oauth", oauth_routes)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(state))
 }

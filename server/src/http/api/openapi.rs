@@ -7,7 +7,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{admin, auth, recovery, two_factor};
+use super::{admin, api_tokens, auth, introspection, recovery, resource_servers, two_factor};
 use crate::http::well_known;
 
 #[derive(OpenApi)]
@@ -29,6 +29,9 @@ use crate::http::well_known;
         auth::sessions,
         auth::revoke_session,
         auth::activity,
+        api_tokens::create,
+        api_tokens::list,
+        api_tokens::revoke,
         recovery::forgot_password,
         recovery::reset_password,
         recovery::verify_email,
@@ -47,6 +50,10 @@ use crate::http::well_known;
         admin::revoke_sessions,
         admin::remove_two_factor,
         admin::audit_log,
+        resource_servers::create,
+        resource_servers::list,
+        resource_servers::revoke,
+        introspection::introspect,
         well_known::jwks,
         well_known::openid_configuration,
     ),
@@ -56,8 +63,9 @@ use crate::http::well_known;
         (name = "auth", description = "Account operations (per-IP rate limited)"),
         (name = "recovery", description = "Password reset and email verification (links sent by email)"),
         (name = "two-factor", description = "TOTP two-factor authentication and backup codes"),
-        (name = "admin", description = "Administration (role-based permissions)"),
-        (name = "discovery", description = "For services that receive Gatehouse tokens: the public signing keys and provider metadata"),
+        (name = "api-tokens", description = "Personal API tokens for scripts and CI: scoped, expiring, shown once"),
+        (name = "admin", description = "Administration (role-based permissions; personal API tokens within their scopes)"),
+        (name = "discovery", description = "For services that receive Gatehouse tokens: the public signing keys, provider metadata and introspection"),
     )
 )]
 pub struct ApiDoc;
@@ -69,6 +77,16 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.bearer_format = Some("JWT".into());
+        scheme.description = Some(
+            "An access token from sign-in. `GET /api/auth/me` and the admin endpoints also take a \
+             personal API token (`gatehouse_pat_…`) within its scopes; every other endpoint \
+             answers it with 403 `insufficient_scope`."
+                .into(),
+        );
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        let mut basic = Http::new(HttpAuthScheme::Basic);
+        basic.description =
+            Some("A resource server's `client_id` and `client_secret` (introspection).".into());
+        components.add_security_scheme("basic", SecurityScheme::Http(basic));
     }
 }

@@ -4,6 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod tokens;
+pub use tokens::*;
+
 /// The shortest password the policy accepts; the pages' hints and input
 /// constraints read it from here, the policy (`auth::password::policy`) too.
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -224,7 +227,7 @@ pub struct BackupCodes(pub Vec<String>);
 // a log line or a panic message must not leak one.
 
 /// Shown instead of a secret in `Debug` output.
-const REDACTED: &str = "[redacted]";
+pub(crate) const REDACTED: &str = "[redacted]";
 
 impl std::fmt::Debug for TokenPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
