@@ -10,8 +10,8 @@ use leptos_router::{
 use crate::components::layout::{SiteFooter, SiteHeader};
 use crate::pages::{
     account::AccountPage, activity::ActivityPage, admin_users::AdminUsersPage,
-    dev_mailbox::DevMailboxPage, forgot_password::ForgotPasswordPage, home::HomePage,
-    login::LoginPage, login_two_factor::LoginTwoFactorPage, not_found::NotFound,
+    api_tokens::ApiTokensPage, dev_mailbox::DevMailboxPage, forgot_password::ForgotPasswordPage,
+    home::HomePage, login::LoginPage, login_two_factor::LoginTwoFactorPage, not_found::NotFound,
     password::PasswordPage, register::RegisterPage, reset_password::ResetPasswordPage,
     sessions::SessionsPage, two_factor::TwoFactorPage, verify_email::VerifyEmailPage,
 };
@@ -75,6 +75,7 @@ lazy_page! {
     PasswordRoute => PasswordPage,
     TwoFactorRoute => TwoFactorPage,
     ActivityRoute => ActivityPage,
+    ApiTokensRoute => ApiTokensPage,
     AdminUsersRoute => AdminUsersPage,
 }
 
@@ -118,6 +119,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/password") view={Lazy::<PasswordRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/account/2fa") view={Lazy::<TwoFactorRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/account/activity") view={Lazy::<ActivityRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/tokens") view={Lazy::<ApiTokensRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view={Lazy::<AdminUsersRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>

@@ -1,15 +1,7 @@
-import { test, expect, type Page, type APIRequestContext } from "@playwright/test";
+import { test, expect, type Page } from "@playwright/test";
+import { account, password } from "./support";
 
-const password = "Violet-Harbor-Lamp-42";
 const newPassword = "Amber-Canyon-River-77";
-
-async function account(request: APIRequestContext, tag: string) {
-  const id = `${tag}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-  const who = { email: `${id}@example.com`, username: id };
-  const registered = await request.post("/api/auth/register", { data: { ...who, password } });
-  expect(registered.status()).toBe(201);
-  return who;
-}
 
 /**
  * Opens the newest email to `email` whose subject matches, in the

@@ -1,26 +1,7 @@
-import { test, expect, type Page, type APIRequestContext } from "@playwright/test";
+import { test, expect, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import * as OTPAuth from "otpauth";
-
-const password = "Violet-Harbor-Lamp-42";
-
-/** A fresh account (made through the API: registration has its own tests). */
-async function account(request: APIRequestContext, tag: string) {
-  const id = `${tag}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
-  const who = { email: `${id}@example.com`, username: id };
-  const registered = await request.post("/api/auth/register", {
-    data: { ...who, password },
-  });
-  expect(registered.status()).toBe(201);
-  return who;
-}
-
-async function signIn(page: Page, email: string) {
-  await page.goto("/login");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
+import { account, password, signIn } from "./support";
 
 async function signOut(page: Page) {
   await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();

@@ -88,3 +88,23 @@ pub fn NewPasswordFields(#[prop(into)] error: Signal<Option<PageError>>) -> impl
         </div>
     }
 }
+
+/// The current password, asked for when the session signed in too long ago
+/// to stand in for it (`auth::sign_in::reauthentication`). `id` names the
+/// input; its hint is `<id>-hint`, its error `password-error`.
+#[component]
+pub fn ReauthenticationField(
+    #[prop(into)] error: Signal<Option<PageError>>,
+    id: &'static str,
+) -> impl IntoView {
+    let hint = format!("{id}-hint");
+    view! {
+        <div class="field">
+            <label for=id>"Your current password"</label>
+            <p class="hint" id=hint.clone()>"You signed in a while ago: confirm it is you."</p>
+            <input id=id name="password" type="password" autocomplete="current-password" required
+                aria-describedby=format!("{hint} password-error")/>
+            <FieldError error=error field="password"/>
+        </div>
+    }
+}

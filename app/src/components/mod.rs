@@ -1,5 +1,6 @@
 //! Building blocks shared by several pages.
 
+pub mod copy_button;
 pub mod forms;
 pub mod layout;
 pub mod refusal;

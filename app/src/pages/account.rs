@@ -168,6 +168,10 @@ fn Overview(
                     <A href="/account/password">"Change password"</A>
                 </dd>
             </div>
+            <div>
+                <dt>"API tokens"</dt>
+                <dd><A href="/account/tokens">"Manage API tokens"</A></dd>
+            </div>
         </dl>
     }
 }

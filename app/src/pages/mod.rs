@@ -3,6 +3,7 @@
 pub mod account;
 pub mod activity;
 pub mod admin_users;
+pub mod api_tokens;
 pub mod dev_mailbox;
 pub mod forgot_password;
 pub mod home;

@@ -13,7 +13,10 @@ use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    components::forms::{FieldError, FormError},
+    components::{
+        copy_button::CopyButton,
+        forms::{FieldError, FormError, ReauthenticationField},
+    },
     page_error::PageError,
     types::{BackupCodesStatus, TwoFactorEnrollment},
 };
@@ -263,18 +266,7 @@ fn Enroll(
                             aria-describedby="code-error"/>
                         <FieldError error=error field="code"/>
                     </div>
-                    {needs_password.then(|| view! {
-                        <div class="field">
-                            <label for="confirm-password">"Your current password"</label>
-                            <p class="hint" id="confirm-password-hint">
-                                "You signed in a while ago: confirm it is you."
-                            </p>
-                            <input id="confirm-password" name="password" type="password"
-                                autocomplete="current-password" required
-                                aria-describedby="confirm-password-hint password-error"/>
-                            <FieldError error=error field="password"/>
-                        </div>
-                    })}
+                    {needs_password.then(|| view! { <ReauthenticationField error id="confirm-password"/> })}
                     <button type="submit" aria-disabled=move || pending.get().to_string()>
                         {move || if pending.get() { "Checking…" } else { "Turn on two-factor authentication" }}
                     </button>
@@ -298,16 +290,6 @@ fn NewBackupCodes(codes: Vec<String>) -> impl IntoView {
         "data:text/plain;charset=utf-8,{}",
         crate::url_path::encode_query_value(&text)
     );
-    let copied = RwSignal::new(false);
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let clipboard = window().navigator().clipboard();
-            let _ = clipboard.write_text(&text);
-            copied.set(true);
-        }
-    };
-
     view! {
         <div class="backup-codes" role="region" aria-labelledby="backup-codes-title">
             <h2 id="backup-codes-title">"Save your backup codes"</h2>
@@ -320,11 +302,7 @@ fn NewBackupCodes(codes: Vec<String>) -> impl IntoView {
             </ul>
             <p class="actions">
                 <a class="button" href=download download="gatehouse-backup-codes.txt">"Download (.txt)"</a>
-                // Copying needs JavaScript; the button waits for hydration
-                // (kept in place, hidden, so nothing moves).
-                <button type="button" class="button--secondary needs-js" on:click=copy>
-                    {move || if copied.get() { "Copied" } else { "Copy" }}
-                </button>
+                <CopyButton text/>
             </p>
             // A full page load (`rel=external`), with or without JavaScript:
             // the codes are gone from the next render.

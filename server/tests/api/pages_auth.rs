@@ -108,6 +108,7 @@ async fn a_signed_out_visitor_is_sent_to_sign_in(app: TestApp) {
         ("/account/password", "/account/password"),
         ("/account/activity", "/account/activity"),
         ("/account/2fa", "/account/2fa"),
+        ("/account/tokens", "/account/tokens"),
         ("/admin/users", "/admin/users"),
     ] {
         let page = browser().get(app.url(path)).send().await.unwrap();
