@@ -157,8 +157,46 @@ def header_lines(f):
         + (" (**other load was running: every figure is low**)." if background_load else "."),
         f"- Gatehouse: release build of commit `{f.text('commit')}`"
         f" (binary built {f.text('server_built')}), `ENVIRONMENT=production`,"
+        f" `JWT_ALGORITHM={f.text('jwt_algorithm', 'HS256')}`,"
         f" PostgreSQL {f.text('postgres_version')} on 127.0.0.1 (fresh database).",
     ]
+
+
+def build_me_section(f, raw_dir):
+    """`bench/run.sh --only me`: (b) /healthz and /me, and (d) the RSS."""
+    healthz = f.ok_rps("healthz")
+    me = f.ok_rps("me")
+    rss_mib = f.num("rss_peak_kib") / 1024
+    passed = {"b": div(me, healthz) >= TARGET_ME_RATIO, "d": 0 < rss_mib < TARGET_RSS_MIB}
+    errors = int(f.num("me_non2xx")) + int(f.num("me_socket_errors"))
+    lines = header_lines(f) + [
+        f"- Only sections (b) and (d) (`bench/run.sh --only me"
+        f" --jwt {f.text('jwt_algorithm', 'HS256')}`): {f.text('wrk_version')}, loopback,"
+        f" {f.text('seconds')} s per run, {f.text('threads')} wrk threads;"
+        " client, server and database share the cores.",
+        "",
+        "| figure | value | target | result |",
+        "|---|---|---|---|",
+        f"| (b) `GET /healthz` at concurrency 32: requests/s (p50 / p99) | {rate(healthz)}"
+        f" ({ms(f.num('healthz_p50_us'))} / {ms(f.num('healthz_p99_us'))}) | | |",
+        f"| (b) `GET /api/auth/me` at concurrency 32: requests/s (p50 / p99) | {rate(me)}"
+        f" ({ms(f.num('me_p50_us'))} / {ms(f.num('me_p99_us'))}) | | |",
+        f"| (b) /me requests/s ÷ /healthz requests/s | {div(me, healthz):.2f} | ≥ 1/3 | {verdict(passed['b'])} |",
+        f"| (d) peak RSS of the server during (b) | {rss_mib:.1f} MiB | < 64 MiB | {verdict(passed['d'])} |",
+        "",
+        "Details:",
+        "",
+        f"- Server CPU time per request: /healthz {f.cpu_us_per_request('healthz', 'server'):.0f} µs,"
+        f" /me {f.cpu_us_per_request('me', 'server'):.0f} µs"
+        f" (plus {f.cpu_us_per_request('me', 'postgres'):.0f} µs in PostgreSQL).",
+        "- CPU use during each run (100 % = one core; the machine figure is of all cores):",
+        cpu_line(f, "healthz", "(b) /healthz"),
+        cpu_line(f, "me", "(b) /me"),
+        f"- Median sequential `GET /api/auth/me`: {f.num('me_seq_median_ms'):.2f} ms.",
+        f"- Errors on /me: {errors} non-2xx answers or socket errors.",
+        f"- Raw wrk output and the server log: `{raw_dir}` (not kept in git).",
+    ]
+    return "\n".join(lines) + "\n", passed
 
 
 def build_flood_section(f, raw_dir):
@@ -189,6 +227,8 @@ def build_flood_section(f, raw_dir):
 def build_section(f, raw_dir):
     if f.text("only", "all") == "flood":
         return build_flood_section(f, raw_dir)
+    if f.text("only", "all") == "me":
+        return build_me_section(f, raw_dir)
     cores = int(f.num("nproc", 1))
 
     # (a) hash time and login throughput.

@@ -11,6 +11,9 @@
 #   bench/run.sh               builds only if target/release/server is missing
 #   bench/run.sh --build       runs `cargo leptos build --release --split` first
 #   bench/run.sh --only flood  only the hash time of (a) and section (f)
+#   bench/run.sh --only me     only (b) and (d): /healthz, /me and the RSS
+#   bench/run.sh --jwt EdDSA   access tokens signed with EdDSA (or ES256;
+#                              HS256 by default), recorded in the section
 #
 # Benchmarks never fail on time: the exit status is 0 whether the targets
 # are met or missed, and non-zero only when the run itself went wrong.
@@ -24,16 +27,27 @@ source scripts/lib/postgres.sh
 
 build=""
 only=""
+jwt_algorithm=HS256
+usage="usage: bench/run.sh [--build] [--only flood|me] [--jwt HS256|EdDSA|ES256]"
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=1 ;;
     --only)
-      [ "${2:-}" = flood ] || { echo "usage: bench/run.sh [--build] [--only flood]" >&2; exit 64; }
-      only=flood
+      case "${2:-}" in
+        flood | me) only=$2 ;;
+        *) echo "$usage" >&2; exit 64 ;;
+      esac
       shift
       ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: bench/run.sh [--build] [--only flood]" >&2; exit 64 ;;
+    --jwt)
+      case "${2:-}" in
+        HS256 | EdDSA | ES256) jwt_algorithm=$2 ;;
+        *) echo "$usage" >&2; exit 64 ;;
+      esac
+      shift
+      ;;
+    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "$usage" >&2; exit 64 ;;
   esac
   shift
 done
@@ -269,6 +283,7 @@ record seconds "$seconds"
 record threads "$threads"
 record seq_count "$seq_count"
 record only "${only:-all}"
+record jwt_algorithm "$jwt_algorithm"
 record others "$others"
 record flood_connections "$flood_connections"
 
@@ -304,7 +319,8 @@ DATA_DIR='$out/run/data'
 LEPTOS_SITE_ADDR=$addr
 PUBLIC_URL=https://auth.example.com
 LEPTOS_SITE_ROOT='$repo/target/site'
-RATE_LIMIT_PER_MINUTE=$([ -n "$only" ] && echo "$flood_rate_limit" || echo "$rate_limit")
+RATE_LIMIT_PER_MINUTE=$([ "$only" = flood ] && echo "$flood_rate_limit" || echo "$rate_limit")
+JWT_ALGORITHM=$jwt_algorithm
 RATE_LIMIT_SIGNED_IN_PER_MINUTE=$rate_limit
 RATE_LIMIT_SIGNED_IN_IP_PER_MINUTE=$rate_limit
 TRUSTED_PROXIES=127.0.0.1/32
@@ -380,7 +396,7 @@ sequential login_seq -H "$json" -d "$login_body" "$base/api/auth/login"
 sequential me_seq -H "$auth" "$base/api/auth/me"
 sleep 1
 
-if [ -z "$only" ]; then
+if [ "$only" != flood ]; then
 
 # ---------------------------------------------------------------- (b) and (d)
 # Run before the login load so that the RSS figures are about serving
@@ -416,6 +432,9 @@ else
   record rss_peak_source "largest VmRSS sample; VmHWM could not be reset"
 fi
 sleep 2
+fi
+
+if [ -z "$only" ]; then
 
 # ---------------------------------------------------------------- (e) page render
 
@@ -452,6 +471,8 @@ stop_pid "$server_pid"
 sed -i "s/^RATE_LIMIT_PER_MINUTE=.*/RATE_LIMIT_PER_MINUTE=$flood_rate_limit/" "$out/run/.env"
 start_server
 fi
+
+if [ "$only" != me ]; then
 record flood_rate_limit "$flood_rate_limit"
 record flood_delay_ms "$flood_delay_ms"
 
@@ -478,6 +499,7 @@ run_wrk flood_others others.lua /api/auth/login 1 4 "$seconds"
 cpu_end flood_others
 wait "$flood_pid"
 flood_pid=""
+fi
 
 # ---------------------------------------------------------------- report
 

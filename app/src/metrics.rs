@@ -25,6 +25,7 @@ pub const PASSWORD_HASH_QUEUE_DEPTH: &str = "gatehouse_password_hash_queue_depth
 pub const PASSWORD_HASH_WAIT_SECONDS: &str = "gatehouse_password_hash_wait_seconds";
 pub const MAIL_OUTBOX_DEPTH: &str = "gatehouse_mail_outbox_depth";
 pub const RATE_LIMITED_TOTAL: &str = "gatehouse_rate_limited_total";
+pub const LIMITER_FALLBACKS_TOTAL: &str = "gatehouse_rate_limit_fallbacks_total";
 
 /// The `route` of a request no route matched (static files, unknown paths).
 pub const UNMATCHED_ROUTE: &str = "unmatched";
@@ -135,6 +136,11 @@ pub fn describe() {
         "Emails waiting in the outbox to be delivered (pending), as the mail worker last counted."
     );
     describe_counter!(
+        LIMITER_FALLBACKS_TOTAL,
+        Unit::Count,
+        "Times this node stopped reaching Redis and began counting rate limits locally."
+    );
+    describe_counter!(
         RATE_LIMITED_TOTAL,
         Unit::Count,
         "Requests refused by a rate limit, by door and budget."
@@ -147,6 +153,7 @@ pub fn describe() {
         counter!(LOCKOUTS_TOTAL, "counter" => lock).absolute(0);
     }
     counter!(SECOND_FACTOR_FAILURES_TOTAL).absolute(0);
+    counter!(LIMITER_FALLBACKS_TOTAL).absolute(0);
     gauge!(PASSWORD_HASH_QUEUE_DEPTH).set(0.0);
     gauge!(MAIL_OUTBOX_DEPTH).set(0.0);
 }
@@ -199,4 +206,9 @@ pub fn mail_outbox_depth(pending: u64) {
 /// `admin`, or `mail` for the email budgets) and which budget.
 pub fn rate_limited(door: &'static str, budget: &'static str) {
     counter!(RATE_LIMITED_TOTAL, "door" => door, "budget" => budget).increment(1);
+}
+
+/// Redis stopped answering: the node counts rate limits locally.
+pub fn limiter_fell_back() {
+    counter!(LIMITER_FALLBACKS_TOTAL).increment(1);
 }

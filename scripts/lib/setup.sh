@@ -64,9 +64,11 @@ ensure_wasm_bindgen() {
 # wasm-opt for release builds, Chromium for the browser tests, PostgreSQL
 # client tools for the test databases, zbarimg and rsvg-convert to prove in a
 # test that the 2FA QR code really scans, and Debian's aiosmtpd (run with
-# /usr/bin/python3) as the real SMTP server the mail tests deliver to.
+# /usr/bin/python3) as the real SMTP server the mail tests deliver to, and
+# redis-server, which the shared-limit tests start privately to stop it.
 ensure_system_packages() {
-  apt_install binaryen chromium postgresql-client zbar-tools librsvg2-bin python3-aiosmtpd
+  apt_install binaryen chromium postgresql-client zbar-tools librsvg2-bin python3-aiosmtpd \
+    redis-server redis-tools
 }
 
 # PyJWT with its crypto extra (EdDSA, ES256) for the Python resource server

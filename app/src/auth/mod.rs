@@ -64,13 +64,14 @@ use crate::{
 use clock::Clock;
 use crypto::keys::Keys;
 use device_sessions::{DatabaseSessions, SessionLookup};
-use limits::{BudgetStore, InMemoryBudgets, Limits};
+use limits::{BudgetStore, InMemoryBudgets, Limits, RedisBudgets};
 use password::hashing::{PasswordHasher, QueueLimits};
 use signing_keys::SigningKeys;
 
 /// The parts a deployment may replace: where rate-limit budgets are counted
-/// and where sessions are looked up. `Seams::default_for` is one node on its
-/// own, counting in memory and asking the database.
+/// and where sessions are looked up. `Seams::default_for` counts in Redis
+/// with `REDIS_URL` (several nodes, one budget), otherwise in this node's
+/// memory, and asks the database for sessions.
 pub struct Seams {
     pub budgets: Arc<dyn BudgetStore>,
     pub sessions: Arc<dyn SessionLookup>,
@@ -79,8 +80,24 @@ pub struct Seams {
 impl Seams {
     pub fn default_for(db: &DatabaseConnection, config: &Config) -> Self {
         Self {
-            budgets: Arc::new(InMemoryBudgets::from_config(config)),
+            budgets: budget_store(config),
             sessions: Arc::new(DatabaseSessions::new(db.clone())),
+        }
+    }
+}
+
+fn budget_store(config: &Config) -> Arc<dyn BudgetStore> {
+    use secrecy::ExposeSecret;
+    let Some(url) = &config.redis_url else {
+        return Arc::new(InMemoryBudgets::from_config(config));
+    };
+    match RedisBudgets::new(url.expose_secret(), config) {
+        Ok(shared) => Arc::new(shared),
+        // The URL was checked with the configuration; should Redis still
+        // refuse it, limits hold on this node rather than not at all.
+        Err(error) => {
+            tracing::error!(%error, "REDIS_URL cannot be used: counting rate limits on this node");
+            Arc::new(InMemoryBudgets::from_config(config))
         }
     }
 }

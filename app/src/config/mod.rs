@@ -118,6 +118,12 @@ pub struct Config {
     /// `?tls=opportunistic` for STARTTLS) or `smtps://`. Unset: emails stay
     /// in the outbox table, the development mailbox.
     pub smtp_url: Option<SecretString>,
+    /// `REDIS_URL` (may hold a password): where every node counts the rate
+    /// limits together. Unset: this node counts them in its own memory.
+    pub redis_url: Option<SecretString>,
+    /// `REDIS_KEY_PREFIX`: what every key Gatehouse writes in Redis starts
+    /// with, so several deployments can share one Redis.
+    pub redis_key_prefix: String,
     /// `MAIL_FROM`: the sender of every email, `Name <address>` or an address.
     pub mail_from: String,
     /// `REQUIRE_EMAIL_VERIFICATION`: sign-in refuses accounts whose address
@@ -182,6 +188,10 @@ impl Config {
         let smtp_url = vars
             .string("SMTP_URL")
             .map(|url| parse::smtp_url("SMTP_URL", &url))
+            .transpose()?;
+        let redis_url = vars
+            .string("REDIS_URL")
+            .map(|url| parse::redis_url("REDIS_URL", &url))
             .transpose()?;
         let mail_from = match vars.string("MAIL_FROM") {
             Some(from) => parse::mail_from("MAIL_FROM", &from)?,
@@ -266,6 +276,10 @@ impl Config {
             )?,
             public_url,
             smtp_url: smtp_url.map(SecretString::from),
+            redis_url: redis_url.map(SecretString::from),
+            redis_key_prefix: vars
+                .string("REDIS_KEY_PREFIX")
+                .unwrap_or_else(|| "gatehouse:".to_string()),
             mail_from,
             require_email_verification: vars.boolean("REQUIRE_EMAIL_VERIFICATION", false)?,
             metrics,

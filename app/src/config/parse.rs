@@ -204,6 +204,20 @@ pub(super) fn public_url(name: &str, raw: &str) -> Result<String, ConfigError> {
 
 /// `SMTP_URL`: `smtp://` or `smtps://` with a host. The value is never
 /// echoed, because it may hold a password.
+/// `REDIS_URL`: `redis://[user:password@]host[:port][/db]` (TLS would
+/// need `rediss://`, which this build does not offer).
+pub(super) fn redis_url(name: &str, raw: &str) -> Result<String, ConfigError> {
+    let url = url::Url::parse(raw)
+        .map_err(|_| ConfigError::new(name, "must be a URL such as redis://127.0.0.1:6379"))?;
+    if url.scheme() != "redis" || url.host().is_none() {
+        return Err(ConfigError::new(
+            name,
+            "must start with redis:// and name a host",
+        ));
+    }
+    Ok(raw.to_string())
+}
+
 pub(super) fn smtp_url(name: &str, raw: &str) -> Result<String, ConfigError> {
     let url = url::Url::parse(raw).map_err(|_| {
         ConfigError::new(
@@ -265,6 +279,21 @@ pub(super) fn database_url(name: &str, url: &str) -> Result<String, ConfigError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redis_urls_need_the_redis_scheme_and_a_host() {
+        for url in ["redis://127.0.0.1:6379", "redis://:secret@cache.internal/2"] {
+            assert!(redis_url("REDIS_URL", url).is_ok(), "{url}");
+        }
+        for url in [
+            "rediss://cache:6380",
+            "http://cache",
+            "redis://",
+            "cache:6379",
+        ] {
+            assert!(redis_url("REDIS_URL", url).is_err(), "{url}");
+        }
+    }
 
     #[test]
     fn smtp_urls_of_every_documented_form_are_accepted() {

@@ -22,6 +22,10 @@ async fn readyz_is_ok_when_the_database_answers(app: TestApp) {
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ready");
+    assert_eq!(
+        body["rate_limits"], "local",
+        "no REDIS_URL: one node's limits"
+    );
 }
 
 async fn readyz_is_503_problem_json_when_the_database_is_gone(app: TestApp) {

@@ -44,6 +44,7 @@ mod safe_redirects;
 mod secrets_in_logs;
 mod session_lifetime;
 mod session_lookup_seam;
+mod shared_limits;
 mod signing_keys_at_rest;
 mod startup_log;
 mod token_algorithms;

@@ -1,10 +1,12 @@
-//! Rate limits: every door has one (`policy`), counted in a store that a
-//! shared one can replace (`store`), per client address as `budget_key`
-//! sees it, with memory bounded under address rotation (`bounded`).
+//! Rate limits: every door has one (`policy`), counted in this node's
+//! memory (`store`) or in Redis shared by every node (`redis_store`), per
+//! client address as `budget_key` sees it, with memory bounded under
+//! address rotation (`bounded`).
 
 pub mod bounded;
 pub mod budget_key;
 pub mod policy;
+pub mod redis_store;
 pub mod store;
 
 use std::{net::IpAddr, sync::Arc};
@@ -13,7 +15,8 @@ use uuid::Uuid;
 
 pub use budget_key::budget_key;
 pub use policy::{Budget, Door};
-pub use store::{BudgetStore, InMemoryBudgets};
+pub use redis_store::RedisBudgets;
+pub use store::{BudgetStore, InMemoryBudgets, StoreStatus};
 
 use super::error::AuthError;
 use crate::{config::Config, metrics};
@@ -80,6 +83,11 @@ impl Limits {
 
     pub fn forget_idle(&self) {
         self.store.forget_idle();
+    }
+
+    /// Where budgets are counted right now.
+    pub fn status(&self) -> StoreStatus {
+        self.store.status()
     }
 
     /// Spends one request of `key`'s `budget`; `door` names where the

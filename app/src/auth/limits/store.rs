@@ -1,6 +1,6 @@
-//! Where budgets are counted: the boundary a shared store (Redis, so that
-//! several Gatehouse instances share one count) can replace. Today's
-//! implementation is in memory, one bounded GCRA table per budget.
+//! Where budgets are counted: the boundary a shared store replaces. One
+//! node on its own counts in memory, one bounded GCRA table per budget;
+//! several nodes share one count in Redis (`redis_store`).
 
 use std::{collections::HashMap, time::Duration};
 
@@ -19,6 +19,34 @@ pub trait BudgetStore: Send + Sync + 'static {
 
     /// Periodic clean-up of keys whose budget is full again.
     fn forget_idle(&self);
+
+    /// Where budgets are counted right now (for `/readyz`).
+    fn status(&self) -> StoreStatus {
+        StoreStatus::Local
+    }
+}
+
+/// Where a node counts its budgets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreStatus {
+    /// In this process: one node on its own (no `REDIS_URL`).
+    Local,
+    /// In Redis, shared by every node.
+    Redis,
+    /// `REDIS_URL` is set but Redis does not answer: this node counts
+    /// locally until it does.
+    RedisUnavailable,
+}
+
+impl StoreStatus {
+    /// How `/readyz` names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreStatus::Local => "local",
+            StoreStatus::Redis => "redis",
+            StoreStatus::RedisUnavailable => "local_fallback",
+        }
+    }
 }
 
 /// The in-process store: one `BoundedLimiter` per budget.
