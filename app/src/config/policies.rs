@@ -219,6 +219,10 @@ mod tests {
         assert_eq!(defaults.activity_resolution, Duration::seconds(60));
         assert_eq!(defaults.key_publication_delay, Duration::seconds(600));
         assert_eq!(defaults.key_rotation_interval, None);
+        assert_eq!(defaults.api_token_max_lifetime, Duration::days(365));
+        let short = policies(&[("API_TOKEN_MAX_DAYS", "10")]).unwrap();
+        assert_eq!(short.api_token_max_lifetime, Duration::days(10));
+        assert!(policies(&[("API_TOKEN_MAX_DAYS", "0")]).is_err());
         assert_eq!(
             defaults.mail,
             MailBudgets {

@@ -88,7 +88,7 @@ pub async fn create_my_api_token(
                 name: &name,
                 expires_in_days,
                 scopes: &scopes,
-                password: password.as_deref().filter(|p| !p.is_empty()),
+                password: password.as_deref(),
             };
             let created = auth
                 .create_api_token(&principal, input, &meta)

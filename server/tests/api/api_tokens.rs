@@ -341,3 +341,21 @@ async fn an_admin_action_through_a_token_names_it_in_the_audit_log(app: TestApp)
     assert_eq!(by_token[0].details["api_token"]["name"], "ops bot");
     assert!(by_token[0].actor_id.is_some(), "the owner is the actor");
 }
+
+/// `API_TOKEN_MAX_DAYS` bounds the lifetime a token may be given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configured_maximum_lifetime_bounds_new_tokens() {
+    let app = crate::rate_limits::app_with(&[("API_TOKEN_MAX_DAYS", "10")]).await;
+    let tokens = app.signed_up("max").await;
+    let body =
+        |days: u32| json!({ "name": "ci", "expires_in_days": days, "scopes": ["profile:read"] });
+    let response = create_token(&app, &tokens.access_token, body(11)).await;
+    let refused = problem(response, 400, "validation_error").await;
+    assert!(
+        refused["errors"].to_string().contains("1 to 10 days"),
+        "{refused}"
+    );
+    let response = create_token(&app, &tokens.access_token, body(10)).await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(token_count(&app).await, 1);
+}

@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use crate::auth::{
     error::{AuthError, FieldError},
     ids::UserId,
-    permissions::{ALL_PERMISSIONS, BUILT_IN_PERMISSIONS},
+    permissions::{roles_of, ALL_PERMISSIONS, BUILT_IN_PERMISSIONS},
     AuthService,
 };
 use crate::entities::role_permissions;
@@ -39,15 +39,11 @@ impl AuthService {
         Ok(scopes)
     }
 
-    /// The scopes `user` may give a token now.
+    /// The scopes `user` may give a token now: those its roles grant (two
+    /// queries, however many scopes there are).
     pub async fn grantable_scopes(&self, user: UserId) -> Result<Vec<String>, AuthError> {
-        let mut grantable = Vec::new();
-        for scope in self.known_scopes().await? {
-            if scope == PROFILE_READ || self.has_permission(user, &scope).await? {
-                grantable.push(scope);
-            }
-        }
-        Ok(grantable)
+        let roles = roles_of(self.db(), user.as_uuid()).await?;
+        self.scopes_of_roles(&roles).await
     }
 
     /// `requested` as a token's scopes (sorted, without duplicates), if

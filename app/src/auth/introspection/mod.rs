@@ -17,7 +17,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{
-    api_tokens::{is_api_token, scopes::PROFILE_READ},
+    api_tokens::is_api_token,
     audit::{AuditAction, AuditEvent},
     device_sessions::{tokens, SessionKind},
     error::AuthError,
@@ -138,7 +138,7 @@ impl AuthService {
         let scope: Vec<&str> = token
             .scopes
             .split(' ')
-            .filter(|scope| *scope == PROFILE_READ || held.iter().any(|h| h == scope))
+            .filter(|scope| held.iter().any(|h| h == scope))
             .collect();
         Ok(Introspection {
             active: true,
